@@ -1,0 +1,72 @@
+//! Command-line interface. Every flag's doc comment is its `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A deep-learning training harness that treats the learning rate as a first-class,
+/// dynamic parameter.
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Preview a learning-rate schedule: the LR (and momentum) of every optimizer step.
+    ///
+    /// Prints the LR PyTorch's scheduler would give at optimizer steps 0..N-1, warns about
+    /// settings that do not fit the run (a cosine t_max or one-cycle total_steps that differs
+    /// from N, a warm-up longer than the run) and can plot the curve with its phases marked.
+    Schedule(ScheduleArgs),
+}
+
+/// Output format of `harness schedule`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for reading.
+    Table,
+    /// `step,lr[,momentum]` with a header line.
+    Csv,
+    /// One JSON object: `{"lrs": [...]}`, plus `"momentums": [...]` when defined.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Schedule file (the schedule's keys at the top level, with kind = "...") or run config
+    /// with a [schedule] table, e.g. configs/schedules/cosine.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Number of optimizer steps to show (steps 0..N-1); the length of the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub steps: u64,
+
+    /// Metrics for loss-driven schedules (reduce_on_plateau, loss_spike), one number per line;
+    /// metric k is observed after step k, as PyTorch's scheduler.step(metric) after optimizer
+    /// step k. Blank lines and lines starting with # are skipped.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+
+    /// How to print the sequence.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also draw the schedule to this file (.png or .svg), phases marked.
+    #[arg(long, value_name = "OUT")]
+    pub plot: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

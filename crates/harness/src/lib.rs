@@ -1,0 +1,22 @@
+//! The harness: glue between the command line and the library crates.
+//!
+//! # Crate map
+//! - [`cli`]: the clap definitions; doc comments are the `--help` text.
+//! - [`commands`]: one module per subcommand; each reads its inputs, calls library code and
+//!   writes what it produced.
+//! - [`plot`]: PNG/SVG line charts (plotters with an embedded font, so no system fonts).
+
+pub mod cli;
+pub mod commands;
+pub mod plot;
+
+/// Runs one parsed command line.
+///
+/// # Errors
+/// Any failure, with the file, field or value at fault in its message; `main` prints it and
+/// exits with code 2.
+pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    match cli.command {
+        cli::Command::Schedule(args) => commands::schedule::run(&args),
+    }
+}

@@ -1,0 +1,1 @@
+//! Models trained by the harness (built in the data-and-models issue).

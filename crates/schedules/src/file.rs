@@ -1,0 +1,275 @@
+//! Reading a schedule from a TOML file: either a schedule file (the schedule's keys at the top
+//! level, with `kind = "..."`) or a run config holding a `[schedule]` table. Errors name the
+//! file and, where the text allows, the line.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
+
+use crate::config::{Schedule, ScheduleConfig};
+use crate::error::ScheduleError;
+
+/// Why a schedule could not be read from a file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Malformed TOML, an unknown key or kind, a missing key or a value of the wrong type.
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "{}: no schedule found: expected `kind = \"...\"` at the top level (a schedule file) \
+         or a [schedule] table (a run config)",
+        path.display()
+    )]
+    NoSchedule { path: PathBuf },
+    /// The schedule parsed but breaks a rule.
+    #[error("{}:{line}: invalid schedule: {source}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: ScheduleError,
+    },
+}
+
+/// Where the schedule sits in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The schedule's keys at the top level.
+    ScheduleFile,
+    /// A `[schedule]` table in a run config.
+    RunConfig,
+}
+
+/// Reads and validates the schedule in the TOML file at `path`.
+///
+/// # Errors
+/// [`FileError`] naming the file, the line, the key and what was expected.
+pub fn load(path: &Path) -> Result<(Schedule, Layout), FileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+#[derive(Deserialize)]
+struct RunFile {
+    schedule: ScheduleConfig,
+}
+
+/// Parses and validates the schedule in `text`; `path` only names the file in errors.
+///
+/// # Errors
+/// As [`load`].
+pub fn parse(text: &str, path: &Path) -> Result<(Schedule, Layout), FileError> {
+    let syntax_error = |e: toml::de::Error| FileError::Parse {
+        path: path.to_path_buf(),
+        line: line_of(text, e.span().map_or(0, |s| s.start)),
+        message: e.message().trim_end().to_string(),
+    };
+    let doc = DeTable::parse(text).map_err(syntax_error)?;
+    let doc = doc.get_ref();
+    let parse_error = |e: toml::de::Error| {
+        let start = e.span().map_or(0, |s| s.start);
+        // Errors inside a tagged schedule table carry the table's span; point at the key.
+        let offset = unknown_key(e.message())
+            .and_then(|key| find_key(doc, key, start))
+            .unwrap_or(start);
+        FileError::Parse {
+            path: path.to_path_buf(),
+            line: line_of(text, offset),
+            message: e.message().trim_end().to_string(),
+        }
+    };
+    let (config, layout, table) = if doc.contains_key("kind") {
+        let config = toml::from_str::<ScheduleConfig>(text).map_err(parse_error)?;
+        (config, Layout::ScheduleFile, "")
+    } else if doc.contains_key("schedule") {
+        let run = toml::from_str::<RunFile>(text).map_err(parse_error)?;
+        (run.schedule, Layout::RunConfig, "schedule")
+    } else {
+        return Err(FileError::NoSchedule {
+            path: path.to_path_buf(),
+        });
+    };
+    let schedule = Schedule::new(config).map_err(|source| {
+        let field = field_of(&source);
+        let full = if table.is_empty() {
+            field.to_string()
+        } else {
+            format!("{table}.{field}")
+        };
+        FileError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, span_of(doc, &full).unwrap_or(0)),
+            source,
+        }
+    })?;
+    Ok((schedule, layout))
+}
+
+/// 1-based line of byte `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn field_of(error: &ScheduleError) -> &str {
+    match error {
+        ScheduleError::NotPositive { field, .. }
+        | ScheduleError::Negative { field, .. }
+        | ScheduleError::OutOfRange { field, .. }
+        | ScheduleError::TooSmall { field, .. }
+        | ScheduleError::NotAbove { field, .. }
+        | ScheduleError::Exceeds { field, .. }
+        | ScheduleError::MilestonesNotIncreasing { field, .. }
+        | ScheduleError::MilestoneCount { field, .. }
+        | ScheduleError::MissingTotalSteps { field }
+        | ScheduleError::EmptyPhase { field, .. } => field,
+    }
+}
+
+/// The key named by serde's "unknown field `key`" message.
+fn unknown_key(message: &str) -> Option<&str> {
+    let rest = message.split_once("unknown field `")?.1;
+    Some(rest.split_once('`')?.0)
+}
+
+/// Byte offset of the first key named `name` at or after offset `from`, anywhere in the file.
+fn find_key(table: &DeTable, name: &str, from: usize) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (key, value) in table {
+        let at = key.span().start;
+        if key.get_ref().as_ref() == name && at >= from {
+            best = Some(best.map_or(at, |b| b.min(at)));
+        }
+        let inner: Vec<&DeTable> = match value.get_ref() {
+            DeValue::Table(inner) => vec![inner],
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|item| match item.get_ref() {
+                    DeValue::Table(inner) => Some(inner),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for t in inner {
+            if let Some(at) = find_key(t, name, from) {
+                best = Some(best.map_or(at, |b| b.min(at)));
+            }
+        }
+    }
+    best
+}
+
+/// Byte offset of the key at `path` (`a.b`, `schedules[1].gamma`); where a key is missing
+/// (a required key left out), the offset of the deepest key on the way that exists.
+fn span_of(doc: &DeTable, path: &str) -> Option<usize> {
+    let mut table = doc;
+    let mut found = None;
+    for segment in path.split('.') {
+        let (name, index) = match segment.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        let Some((key, mut value)) = table.get_key_value(name) else {
+            break;
+        };
+        found = Some(key.span().start);
+        if let (DeValue::Array(items), Some(i)) = (value.get_ref(), index) {
+            match items.get(i) {
+                Some(item) => value = item,
+                None => break,
+            }
+        }
+        match value.get_ref() {
+            DeValue::Table(inner) => table = inner,
+            _ => break,
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(text, Path::new("x.toml")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn schedule_file_and_run_config() {
+        let (s, layout) = parse("kind = \"cosine\"\nlr = 0.1\nt_max = 10", Path::new("a")).unwrap();
+        assert_eq!(
+            (s.config().kind(), layout),
+            ("cosine", Layout::ScheduleFile)
+        );
+        let run = "[data]\nbatch_size = 8\n\n[schedule]\nkind = \"step\"\nlr = 1.0\nstep_size = 3";
+        let (s, layout) = parse(run, Path::new("a")).unwrap();
+        assert_eq!((s.config().kind(), layout), ("step", Layout::RunConfig));
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = err("kind = \"cosine\"\nlr = 0.1\nt_max = 10\nlrr = 2");
+        assert!(e.starts_with("x.toml:4: unknown field `lrr`"), "{e}");
+        assert!(
+            e.contains("unknown field `lrr`") && e.contains("`t_max`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_in_nested_table_of_run_config() {
+        let text = "[train]\nlrr = 1\n\n[schedule]\nkind = \"warmup\"\nwarmup_steps = 3\n\
+                    [schedule.then]\nkind = \"step\"\nlr = 0.1\nstep_size = 2\nlrr = 3\n";
+        let e = err(text);
+        assert!(e.starts_with("x.toml:11: unknown field `lrr`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_kind_lists_the_kinds() {
+        let e = err("kind = \"cosin\"\nlr = 0.1");
+        assert!(
+            e.contains("unknown variant `cosin`") && e.contains("`cosine_restarts`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_value_names_file_line_field_and_rule() {
+        let text = "[train]\nepochs = 2\n\n[schedule]\nkind = \"warmup\"\nwarmup_steps = 3\n\
+                    [schedule.then]\nkind = \"cosine\"\nlr = 0.1\nt_max = 0\n";
+        assert_eq!(
+            err(text),
+            "x.toml:10: invalid schedule: then.t_max = 0: must be at least 1"
+        );
+    }
+
+    #[test]
+    fn nested_array_field_is_located() {
+        let text = "kind = \"sequential\"\nmilestones = [5]\n\
+                    [[schedules]]\nkind = \"linear\"\nlr = 0.1\n\
+                    [[schedules]]\nkind = \"exponential\"\nlr = 0.1\ngamma = 1.5\n";
+        assert_eq!(
+            err(text),
+            "x.toml:9: invalid schedule: schedules[1].gamma = 1.5: must be in (0, 1]"
+        );
+    }
+
+    #[test]
+    fn neither_kind_nor_schedule_table() {
+        assert!(err("[train]\nepochs = 1").contains("no schedule found"));
+    }
+}
