@@ -161,6 +161,13 @@ impl Check<'_> {
         }
     }
 
+    /// `base_momentum` and `max_momentum` in [0, 1], the first not above the second.
+    pub fn momentum_pair(&self, base: f64, max: f64) -> Result<(), ScheduleError> {
+        self.unit("base_momentum", base)?;
+        self.unit("max_momentum", max)?;
+        self.ordered(("base_momentum", base), ("max_momentum", max))
+    }
+
     pub fn field(&self, name: &str) -> String {
         field(self.path, name)
     }

@@ -12,9 +12,13 @@ use schedules::{KINDS, Observe, Scheduler};
 
 const STEPS: usize = 60;
 
-/// LR and momentum of steps `from..STEPS`, observing `losses[k]` after step `k`.
-fn run(scheduler: &mut Scheduler, from: usize, losses: &[f64]) -> Vec<(f64, Option<f64>)> {
-    (from..STEPS)
+/// LR and momentum of steps `steps`, observing `losses[k]` after step `k`.
+fn run(
+    scheduler: &mut Scheduler,
+    steps: std::ops::Range<usize>,
+    losses: &[f64],
+) -> Vec<(f64, Option<f64>)> {
+    steps
         .map(|k| {
             let lr = scheduler.step();
             let momentum = scheduler.momentum();
@@ -29,33 +33,22 @@ fn every_kind_resumes_exactly() {
     let losses = losses(STEPS);
     for (kind, text) in EXAMPLES {
         let schedule = schedule(text);
-        let truth = run(&mut Scheduler::new(schedule.clone()), 0, &losses);
+        let truth = run(&mut Scheduler::new(schedule.clone()), 0..STEPS, &losses);
         for save_at in [0, 1, 4, 5, 11, 12, 13, 29, 59] {
             let mut first = Scheduler::new(schedule.clone());
-            let before = run_until(&mut first, save_at, &losses);
+            let before = run(&mut first, 0..save_at, &losses);
             let bytes = first.to_record().into_bytes().expect("record serializes");
             let record = LrSchedulerRecord::from_bytes(bytes).expect("record deserializes");
             let mut resumed = Scheduler::new(schedule.clone());
             resumed.load_record(record);
             let mut seq = before;
-            seq.extend(run(&mut resumed, save_at, &losses));
+            seq.extend(run(&mut resumed, save_at..STEPS, &losses));
             assert_eq!(
                 seq, truth,
                 "{kind} resumed after step {save_at} differs\n{text}"
             );
         }
     }
-}
-
-fn run_until(scheduler: &mut Scheduler, stop: usize, losses: &[f64]) -> Vec<(f64, Option<f64>)> {
-    (0..stop)
-        .map(|k| {
-            let lr = scheduler.step();
-            let momentum = scheduler.momentum();
-            scheduler.observe(losses[k]);
-            (lr, momentum)
-        })
-        .collect()
 }
 
 #[test]
@@ -65,7 +58,7 @@ fn loss_driven_examples_really_move() {
     for (kind, text) in EXAMPLES {
         let schedule = schedule(text);
         if schedule.config().is_loss_driven() {
-            let lrs: BTreeSet<u64> = run(&mut Scheduler::new(schedule), 0, &losses)
+            let lrs: BTreeSet<u64> = run(&mut Scheduler::new(schedule), 0..STEPS, &losses)
                 .iter()
                 .map(|(lr, _)| lr.to_bits())
                 .collect();

@@ -62,12 +62,7 @@ impl CyclicConfig {
         check.non_negative("max_lr", self.max_lr)?;
         check.at_least("step_size_up", self.step_size_up, 1)?;
         check.decay("gamma", self.gamma)?;
-        check.unit("base_momentum", self.base_momentum)?;
-        check.unit("max_momentum", self.max_momentum)?;
-        check.ordered(
-            ("base_momentum", self.base_momentum),
-            ("max_momentum", self.max_momentum),
-        )
+        check.momentum_pair(self.base_momentum, self.max_momentum)
     }
 
     fn step_size_down(&self) -> u64 {

@@ -92,8 +92,8 @@ enum Level {
     Min,
 }
 
-/// One phase: it ends at step `end` (a float, as in PyTorch) and moves between two levels,
-/// the momentum going the other way (`high_momentum_first` tells which end it starts at).
+/// One phase: it ends at step `end` (a float, as in PyTorch) and moves the LR from one level to
+/// another; the momentum moves between `max_momentum` (`true`) and `base_momentum` (`false`).
 struct Phase {
     end: f64,
     from: Level,
@@ -119,12 +119,7 @@ impl OneCycleConfig {
         check.unit("pct_start", self.pct_start)?;
         check.positive("div_factor", self.div_factor)?;
         check.positive("final_div_factor", self.final_div_factor)?;
-        check.unit("base_momentum", self.base_momentum)?;
-        check.unit("max_momentum", self.max_momentum)?;
-        check.ordered(
-            ("base_momentum", self.base_momentum),
-            ("max_momentum", self.max_momentum),
-        )?;
+        check.momentum_pair(self.base_momentum, self.max_momentum)?;
         let mut start = 0.0;
         for (i, phase) in self.phases(total).iter().enumerate() {
             if phase.end <= start {
