@@ -1,0 +1,61 @@
+//! The real datasets: the vendored MNIST of `datasets/mnist/` and the California housing file of
+//! `../shared/datasets/` (CI has it beside the clone; it is never committed).
+
+use std::path::{Path, PathBuf};
+
+use data::locate::{Dataset, dataset_dir};
+use data::mnist::{self, Variant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn vendored_mnist_has_the_canonical_counts() {
+    let dir = dataset_dir(Dataset::Mnist, Some(&repo().join("datasets"))).unwrap();
+    let m = mnist::load(&dir, Variant::Mnist).unwrap();
+    assert_eq!((m.train.len(), m.test.len()), (60_000, 10_000));
+    assert_eq!((m.train.rows, m.train.cols), (28, 28));
+    assert_eq!(m.train.images.len(), 60_000 * 784);
+    // The published label histograms (datasets/mnist/README.md).
+    assert_eq!(
+        m.train.label_counts(),
+        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    );
+    assert_eq!(
+        m.test.label_counts(),
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    );
+}
+
+#[test]
+fn california_housing_matches_scikit_learn() {
+    let shared = repo().join("../shared/datasets");
+    let dir = dataset_dir(Dataset::CaliforniaHousing, Some(&shared))
+        .expect("CI has ../shared/datasets/california_housing beside the clone");
+    let file = dir.join("cal_housing.data.gz");
+    let table = data::california::load(&file).unwrap();
+    assert_eq!((table.len(), table.width()), (20_640, 8));
+    // Column means of scikit-learn's fetch_california_housing().frame.mean().
+    let expected = [
+        3.870671,
+        28.639486,
+        5.429000,
+        1.096675,
+        1425.476744,
+        3.070655,
+        35.631861,
+        -119.569704,
+    ];
+    for ((name, got), want) in table.names.iter().zip(table.feature_means()).zip(expected) {
+        assert!(
+            (got - want).abs() <= 1e-5 * want.abs(),
+            "{name}: mean {got}, scikit-learn {want}"
+        );
+    }
+    let target_mean = table.targets.iter().map(|&t| f64::from(t)).sum::<f64>() / 20_640.0;
+    assert!(
+        (target_mean - 2.068558).abs() < 1e-5,
+        "MedHouseVal mean {target_mean}"
+    );
+}
