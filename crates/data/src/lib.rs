@@ -7,12 +7,14 @@
 //! - [`california`]: California housing from StatLib's `cal_housing.data`, scikit-learn's
 //!   8 features.
 //! - [`synthetic`]: `make_regression`-style linear data, seeded.
+//! - [`download`]: fetching a published archive into the cache, verified and atomic.
 //! - [`split`]: seeded train/test split and epoch order, standardization fitted on train only.
 //! - [`table`]: [`Table`], a regression dataset in memory.
 //! - [`locate`]: which folder holds a dataset (`--data-dir`, `HARNESS_DATA`, `datasets/`, cache).
 //! - [`files`]: reading (gzip or not) and SHA-256 checks; [`error`]: [`DataError`].
 
 pub mod california;
+pub mod download;
 pub mod error;
 pub mod files;
 pub mod idx;

@@ -21,6 +21,56 @@ pub enum Command {
     /// settings that do not fit the run (a cosine t_max or one-cycle total_steps that differs
     /// from N, a warm-up longer than the run) and can plot the curve with its phases marked.
     Schedule(ScheduleArgs),
+
+    /// Get and inspect datasets: download California housing, check what is where.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+/// `harness data ...`
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Download a dataset into the cache, verified against its published SHA-256.
+    Fetch {
+        /// The dataset to download (MNIST is vendored in datasets/mnist and needs no download).
+        #[arg(value_enum)]
+        dataset: FetchName,
+        /// Folder to write into, instead of the cache (`$HARNESS_CACHE`, else
+        /// `$XDG_CACHE_HOME/harness`, else ~/.cache/harness, under datasets/<name>/).
+        #[arg(long, value_name = "DIR")]
+        dest: Option<PathBuf>,
+    },
+    /// Load a dataset, check it, and print where it was found and what it holds.
+    Info {
+        #[arg(value_enum)]
+        dataset: DatasetName,
+        #[command(flatten)]
+        data_dir: DataDirArg,
+    },
+}
+
+/// Datasets that can be downloaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FetchName {
+    CaliforniaHousing,
+}
+
+/// Datasets the harness reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DatasetName {
+    Mnist,
+    FashionMnist,
+    CaliforniaHousing,
+}
+
+/// `--data-dir`, shared by every command that reads data.
+#[derive(Debug, Args)]
+pub struct DataDirArg {
+    /// Folder holding the dataset's files, or a parent with one subfolder per dataset (mnist/,
+    /// fashion-mnist/, california_housing/). Defaults to datasets/ here, then the download
+    /// cache.
+    #[arg(long, value_name = "DIR", env = "HARNESS_DATA")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Output format of `harness schedule`.

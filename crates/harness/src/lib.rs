@@ -18,5 +18,6 @@ pub mod plot;
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Schedule(args) => commands::schedule::run(&args),
+        cli::Command::Data(command) => commands::data::run(&command),
     }
 }

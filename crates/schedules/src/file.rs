@@ -13,10 +13,11 @@ use crate::error::ScheduleError;
 /// Why a schedule could not be read from a file.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {cause}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        /// Shown in the message rather than chained as a source, so it is printed once.
+        cause: std::io::Error,
     },
     /// Malformed TOML, an unknown key or kind, a missing key or a value of the wrong type.
     #[error("{}:{line}: {message}", path.display())]
@@ -32,12 +33,12 @@ pub enum FileError {
     )]
     NoSchedule { path: PathBuf },
     /// The schedule parsed but breaks a rule.
-    #[error("{}:{line}: invalid schedule: {source}", path.display())]
+    #[error("{}:{line}: invalid schedule: {rule}", path.display())]
     Invalid {
         path: PathBuf,
         line: usize,
-        #[source]
-        source: ScheduleError,
+        /// Shown in the message rather than chained as a source, so it is printed once.
+        rule: ScheduleError,
     },
 }
 
@@ -55,9 +56,9 @@ pub enum Layout {
 /// # Errors
 /// [`FileError`] naming the file, the line, the key and what was expected.
 pub fn load(path: &Path) -> Result<(Schedule, Layout), FileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| FileError::Read {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     parse(&text, path)
 }
@@ -102,19 +103,14 @@ pub fn parse(text: &str, path: &Path) -> Result<(Schedule, Layout), FileError> {
             path: path.to_path_buf(),
         });
     };
-    let schedule = Schedule::new(config).map_err(|source| {
-        let field = field_of(&source);
-        let full = if table.is_empty() {
-            field.to_string()
-        } else {
-            format!("{table}.{field}")
-        };
-        FileError::Invalid {
-            path: path.to_path_buf(),
-            line: line_of(text, span_of(doc, &full).unwrap_or(0)),
-            source,
-        }
-    })?;
+    // Validated at the table's path, so a run config's errors read `schedule.then.t_max`.
+    let invalid = |rule: ScheduleError| FileError::Invalid {
+        path: path.to_path_buf(),
+        line: line_of(text, span_of(doc, field_of(&rule)).unwrap_or(0)),
+        rule,
+    };
+    config.validate_at(table).map_err(invalid)?;
+    let schedule = Schedule::new(config).map_err(invalid)?;
     Ok((schedule, layout))
 }
 
@@ -253,7 +249,7 @@ mod tests {
                     [schedule.then]\nkind = \"cosine\"\nlr = 0.1\nt_max = 0\n";
         assert_eq!(
             err(text),
-            "x.toml:10: invalid schedule: then.t_max = 0: must be at least 1"
+            "x.toml:10: invalid schedule: schedule.then.t_max = 0: must be at least 1"
         );
     }
 
