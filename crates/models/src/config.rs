@@ -1,0 +1,133 @@
+//! Model configs as read from a run config's `[model]` table (our serde types: unknown keys
+//! are rejected, defaults are filled), validated into [`ModelError`]. The input and output
+//! sizes come from the data, not the file.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The non-linearity between hidden layers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    #[default]
+    Relu,
+    Gelu,
+    Tanh,
+}
+
+/// `kind = "linear"` or `kind = "mlp"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelConfig {
+    /// One linear layer, inputs → 1 (a linear regressor).
+    Linear(LinearSpec),
+    /// A multi-layer perceptron.
+    Mlp(MlpSpec),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearSpec {}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpSpec {
+    /// Width of each hidden layer, input side first; `[128]` is the classic 784-128-10 MLP.
+    #[serde(default = "default_hidden")]
+    pub hidden: Vec<usize>,
+    #[serde(default)]
+    pub activation: Activation,
+    /// Probability of zeroing a hidden activation during training; 0 turns dropout off.
+    #[serde(default)]
+    pub dropout: f64,
+}
+
+fn default_hidden() -> Vec<usize> {
+    vec![128]
+}
+
+impl Default for MlpSpec {
+    fn default() -> Self {
+        Self {
+            hidden: default_hidden(),
+            activation: Activation::Relu,
+            dropout: 0.0,
+        }
+    }
+}
+
+/// A model config that breaks a rule.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum ModelError {
+    #[error("hidden = {0:?}: every hidden layer needs at least 1 unit")]
+    EmptyLayer(Vec<usize>),
+    #[error("dropout = {0}: must be in [0, 1)")]
+    Dropout(f64),
+    #[error("a linear model predicts one value: use kind = \"mlp\" for classification")]
+    LinearClassifier,
+    #[error("{what} = {value}: must be at least 1")]
+    Size { what: &'static str, value: usize },
+}
+
+impl ModelConfig {
+    /// # Errors
+    /// A hidden layer of width 0 or a dropout outside [0, 1).
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if let ModelConfig::Mlp(spec) = self {
+            if spec.hidden.contains(&0) {
+                return Err(ModelError::EmptyLayer(spec.hidden.clone()));
+            }
+            if !(0.0..1.0).contains(&spec.dropout) {
+                return Err(ModelError::Dropout(spec.dropout));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_with_defaults_and_rejects_unknown_keys() {
+        let mlp: ModelConfig = toml::from_str("kind = \"mlp\"").unwrap();
+        assert_eq!(mlp, ModelConfig::Mlp(MlpSpec::default()));
+        let tanh: ModelConfig = toml::from_str(
+            "kind = \"mlp\"\nhidden = [64, 32]\nactivation = \"tanh\"\ndropout = 0.2",
+        )
+        .unwrap();
+        assert_eq!(
+            tanh,
+            ModelConfig::Mlp(MlpSpec {
+                hidden: vec![64, 32],
+                activation: Activation::Tanh,
+                dropout: 0.2
+            })
+        );
+        let err = toml::from_str::<ModelConfig>("kind = \"mlp\"\nhiden = [3]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `hiden`"), "{err}");
+        assert!(toml::from_str::<ModelConfig>("kind = \"linear\"\nbias = true").is_err());
+    }
+
+    #[test]
+    fn rules() {
+        let bad = |spec| ModelConfig::Mlp(spec).validate().unwrap_err().to_string();
+        assert_eq!(
+            bad(MlpSpec {
+                hidden: vec![8, 0],
+                ..MlpSpec::default()
+            }),
+            "hidden = [8, 0]: every hidden layer needs at least 1 unit"
+        );
+        assert_eq!(
+            bad(MlpSpec {
+                dropout: 1.0,
+                ..MlpSpec::default()
+            }),
+            "dropout = 1: must be in [0, 1)"
+        );
+    }
+}
