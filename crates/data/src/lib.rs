@@ -8,6 +8,7 @@
 //!   8 features.
 //! - [`synthetic`]: `make_regression`-style linear data, seeded.
 //! - [`download`]: fetching a published archive into the cache, verified and atomic.
+//! - [`spec`]: the `[data]` table of a run config, and `prepare`, which loads and preprocesses it.
 //! - [`split`]: seeded train/test split and epoch order, standardization fitted on train only.
 //! - [`table`]: [`Table`], a regression dataset in memory.
 //! - [`locate`]: which folder holds a dataset (`--data-dir`, `HARNESS_DATA`, `datasets/`, cache).
@@ -20,6 +21,7 @@ pub mod files;
 pub mod idx;
 pub mod locate;
 pub mod mnist;
+pub mod spec;
 pub mod split;
 pub mod synthetic;
 pub mod table;

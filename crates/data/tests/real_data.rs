@@ -59,3 +59,22 @@ fn california_housing_matches_scikit_learn() {
         "MedHouseVal mean {target_mean}"
     );
 }
+
+#[test]
+fn california_prepared_for_training() {
+    let spec: data::spec::DataSpec =
+        toml::from_str("dataset = \"california_housing\"\nseed = 42").unwrap();
+    let shared = repo().join("../shared/datasets");
+    let p = data::spec::prepare(&spec, Some(&shared)).unwrap();
+    assert_eq!(
+        (p.train.len(), p.test.len(), p.classes),
+        (16_512, 4_128, None)
+    );
+    let data::spec::HostPart::Table(train) = &p.train else {
+        panic!("a table")
+    };
+    assert!(
+        train.feature_means().iter().all(|m| m.abs() < 1e-4),
+        "standardized on train"
+    );
+}

@@ -5,6 +5,7 @@
 use burn::prelude::s;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use data::mnist::Part;
+use data::spec::HostPart;
 use data::table::Table;
 
 /// Targets on the device.
@@ -91,6 +92,21 @@ impl DeviceData {
             features,
             targets: Targets::Classes(labels),
             len: n,
+        }
+    }
+
+    /// A prepared part: images scaled (and normalized when `normalize`), or a table.
+    pub fn from_host(part: &HostPart, normalize: bool, device: &Device) -> Self {
+        match part {
+            HostPart::Images(images) => {
+                let scaling = if normalize {
+                    PixelScaling::Normalized
+                } else {
+                    PixelScaling::Unit
+                };
+                Self::from_images(images, scaling, device)
+            }
+            HostPart::Table(table) => Self::from_table(table, device),
         }
     }
 

@@ -1,0 +1,251 @@
+//! [`DataSpec`], the `[data]` table of a run config, and [`prepare`], which turns it into
+//! train and test parts ready for a device: MNIST's own train/test files scaled to [0, 1]
+//! (optionally normalized); tabular data split by seed and standardized with train statistics.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DataError, Result};
+use crate::locate::{self, Dataset};
+use crate::mnist::{self, Part, Variant};
+use crate::split::split_standardized;
+use crate::synthetic::Synthetic;
+use crate::table::Table;
+use crate::{california, download};
+
+/// Which dataset a run trains on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatasetName {
+    Mnist,
+    FashionMnist,
+    CaliforniaHousing,
+    Synthetic,
+}
+
+/// The `[data]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    pub dataset: DatasetName,
+    /// Folder holding the dataset, or a parent of one subfolder per dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Share of rows held out for testing (tabular data; MNIST has its own test files).
+    #[serde(default = "default_test_fraction")]
+    pub test_fraction: f64,
+    /// MNIST: normalize pixels with mean 0.1307 and std 0.3081 after scaling to [0, 1].
+    #[serde(default)]
+    pub normalize: bool,
+    /// Seed of the split and of the synthetic data.
+    #[serde(default)]
+    pub seed: u64,
+    /// `dataset = "synthetic"`: its shape, the study's 500 × 1, noise 20 by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic: Option<SyntheticSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSpec {
+    #[serde(default = "default_samples")]
+    pub n_samples: usize,
+    #[serde(default = "default_one")]
+    pub n_features: usize,
+    #[serde(default = "default_one")]
+    pub n_informative: usize,
+    #[serde(default = "default_noise")]
+    pub noise: f64,
+}
+
+fn default_batch_size() -> usize {
+    128
+}
+fn default_test_fraction() -> f64 {
+    0.2
+}
+fn default_samples() -> usize {
+    500
+}
+fn default_one() -> usize {
+    1
+}
+fn default_noise() -> f64 {
+    20.0
+}
+
+impl Default for SyntheticSpec {
+    fn default() -> Self {
+        Self {
+            n_samples: 500,
+            n_features: 1,
+            n_informative: 1,
+            noise: 20.0,
+        }
+    }
+}
+
+/// One part of a prepared dataset, still on the host.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostPart {
+    Images(Part),
+    Table(Table),
+}
+
+impl HostPart {
+    pub fn len(&self) -> usize {
+        match self {
+            HostPart::Images(p) => p.len(),
+            HostPart::Table(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Input features per row.
+    pub fn width(&self) -> usize {
+        match self {
+            HostPart::Images(p) => p.pixels(),
+            HostPart::Table(t) => t.width(),
+        }
+    }
+}
+
+/// Train and test parts, and where they came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    pub train: HostPart,
+    pub test: HostPart,
+    /// Number of classes, or `None` for regression.
+    pub classes: Option<usize>,
+    /// The folder the files were read from (`None` for synthetic data).
+    pub source: Option<PathBuf>,
+}
+
+/// Loads and preprocesses the data of `spec`. `data_dir` (`--data-dir` or `HARNESS_DATA`)
+/// overrides `spec.dir`. California housing is downloaded into the cache on first use.
+///
+/// # Errors
+/// Missing or damaged files, a failed download, or settings that cannot split the data.
+pub fn prepare(spec: &DataSpec, data_dir: Option<&Path>) -> Result<Prepared> {
+    if spec.batch_size == 0 {
+        return Err(DataError::Invalid(
+            "batch_size = 0: must be at least 1".into(),
+        ));
+    }
+    let explicit = data_dir.or(spec.dir.as_deref());
+    match spec.dataset {
+        DatasetName::Mnist | DatasetName::FashionMnist => {
+            let (dataset, variant) = if spec.dataset == DatasetName::Mnist {
+                (Dataset::Mnist, Variant::Mnist)
+            } else {
+                (Dataset::FashionMnist, Variant::Fashion)
+            };
+            let dir = locate::dataset_dir(dataset, explicit)?;
+            let m = mnist::load(&dir, variant)?;
+            Ok(Prepared {
+                train: HostPart::Images(m.train),
+                test: HostPart::Images(m.test),
+                classes: Some(10),
+                source: Some(dir),
+            })
+        }
+        DatasetName::CaliforniaHousing => {
+            let dir = match locate::dataset_dir(Dataset::CaliforniaHousing, explicit) {
+                Ok(dir) => dir,
+                Err(not_found) if explicit.is_none() => {
+                    let cache = locate::cache_dir()
+                        .join("datasets")
+                        .join(Dataset::CaliforniaHousing.folder());
+                    eprintln!(
+                        "california_housing is not here yet: downloading it into {}",
+                        cache.display()
+                    );
+                    download::fetch(&download::california_housing(), &cache).map_err(|e| {
+                        DataError::Invalid(format!("{not_found}; the download failed too: {e}"))
+                    })?;
+                    cache
+                }
+                Err(e) => return Err(e),
+            };
+            let file = california::FILE_NAMES
+                .iter()
+                .map(|n| dir.join(n))
+                .find(|p| p.is_file())
+                .ok_or_else(|| {
+                    DataError::Invalid(format!("{} holds no cal_housing.data", dir.display()))
+                })?;
+            let table = california::load(&file)?;
+            tabular(table, spec, Some(dir))
+        }
+        DatasetName::Synthetic => {
+            let s = spec.synthetic.clone().unwrap_or_default();
+            let generator = Synthetic {
+                n_samples: s.n_samples,
+                n_features: s.n_features,
+                n_informative: s.n_informative,
+                noise: s.noise,
+                bias: 0.0,
+                seed: spec.seed,
+            };
+            tabular(generator.generate()?.0, spec, None)
+        }
+    }
+}
+
+fn tabular(table: Table, spec: &DataSpec, source: Option<PathBuf>) -> Result<Prepared> {
+    let split = split_standardized(&table, spec.test_fraction, spec.seed)?;
+    Ok(Prepared {
+        train: HostPart::Table(split.train),
+        test: HostPart::Table(split.test),
+        classes: None,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_unknown_keys() {
+        let spec: DataSpec = toml::from_str("dataset = \"synthetic\"").unwrap();
+        assert_eq!(
+            (
+                spec.batch_size,
+                spec.test_fraction,
+                spec.normalize,
+                spec.seed
+            ),
+            (128, 0.2, false, 0)
+        );
+        let err = toml::from_str::<DataSpec>("dataset = \"mnist\"\nbatch = 3")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `batch`"), "{err}");
+    }
+
+    #[test]
+    fn synthetic_is_split_and_standardized() {
+        let spec: DataSpec = toml::from_str(
+            "dataset = \"synthetic\"\nseed = 3\n[synthetic]\nn_samples = 100\nn_features = 2",
+        )
+        .unwrap();
+        let p = prepare(&spec, None).unwrap();
+        assert_eq!(
+            (p.train.len(), p.test.len(), p.train.width(), p.classes),
+            (80, 20, 2, None)
+        );
+        assert_eq!(prepare(&spec, None).unwrap(), p, "seeded");
+        let bad = DataSpec {
+            batch_size: 0,
+            ..spec
+        };
+        assert!(prepare(&bad, None).is_err());
+    }
+}
