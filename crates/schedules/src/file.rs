@@ -73,30 +73,11 @@ struct RunFile {
 /// # Errors
 /// As [`load`].
 pub fn parse(text: &str, path: &Path) -> Result<(Schedule, Layout), FileError> {
-    let syntax_error = |e: toml::de::Error| FileError::Parse {
-        path: path.to_path_buf(),
-        line: line_of(text, e.span().map_or(0, |s| s.start)),
-        message: e.message().trim_end().to_string(),
-    };
-    let doc = DeTable::parse(text).map_err(syntax_error)?;
-    let doc = doc.get_ref();
-    let parse_error = |e: toml::de::Error| {
-        let start = e.span().map_or(0, |s| s.start);
-        // Errors inside a tagged schedule table carry the table's span; point at the key.
-        let offset = unknown_key(e.message())
-            .and_then(|key| find_key(doc, key, start))
-            .unwrap_or(start);
-        FileError::Parse {
-            path: path.to_path_buf(),
-            line: line_of(text, offset),
-            message: e.message().trim_end().to_string(),
-        }
-    };
-    let (config, layout, table) = if doc.contains_key("kind") {
-        let config = toml::from_str::<ScheduleConfig>(text).map_err(parse_error)?;
-        (config, Layout::ScheduleFile, "")
-    } else if doc.contains_key("schedule") {
-        let run = toml::from_str::<RunFile>(text).map_err(parse_error)?;
+    let doc = parse_doc(text, path)?;
+    let (config, layout, table) = if doc.get_ref().contains_key("kind") {
+        (from_toml::<ScheduleConfig>(text, path)?, Layout::ScheduleFile, "")
+    } else if doc.get_ref().contains_key("schedule") {
+        let run = from_toml::<RunFile>(text, path)?;
         (run.schedule, Layout::RunConfig, "schedule")
     } else {
         return Err(FileError::NoSchedule {
@@ -104,14 +85,61 @@ pub fn parse(text: &str, path: &Path) -> Result<(Schedule, Layout), FileError> {
         });
     };
     // Validated at the table's path, so a run config's errors read `schedule.then.t_max`.
-    let invalid = |rule: ScheduleError| FileError::Invalid {
-        path: path.to_path_buf(),
-        line: line_of(text, span_of(doc, field_of(&rule)).unwrap_or(0)),
-        rule,
-    };
-    config.validate_at(table).map_err(invalid)?;
-    let schedule = Schedule::new(config).map_err(invalid)?;
+    validate_in(&config, table, text, path)?;
+    let schedule = Schedule::new(config).map_err(|rule| invalid(text, path, rule))?;
     Ok((schedule, layout))
+}
+
+fn parse_doc<'t>(text: &'t str, path: &Path) -> Result<toml::Spanned<DeTable<'t>>, FileError> {
+    DeTable::parse(text).map_err(|e| FileError::Parse {
+        path: path.to_path_buf(),
+        line: line_of(text, e.span().map_or(0, |s| s.start)),
+        message: e.message().trim_end().to_string(),
+    })
+}
+
+/// Deserializes TOML `text` read from `path` as `T`. Errors name the file and the line of the
+/// offending key, also inside tagged tables, where toml reports only the table.
+///
+/// # Errors
+/// [`FileError::Parse`]: malformed TOML, an unknown key, a missing key, a wrong type.
+pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, FileError> {
+    let doc = parse_doc(text, path)?;
+    toml::from_str::<T>(text).map_err(|e| {
+        let start = e.span().map_or(0, |s| s.start);
+        let offset = unknown_key(e.message())
+            .and_then(|key| find_key(doc.get_ref(), key, start))
+            .unwrap_or(start);
+        FileError::Parse {
+            path: path.to_path_buf(),
+            line: line_of(text, offset),
+            message: e.message().trim_end().to_string(),
+        }
+    })
+}
+
+/// Validates a schedule that sits at `table` (`""` for the top level, `"schedule"` in a run
+/// config) of the file `text` read from `path`.
+///
+/// # Errors
+/// [`FileError::Invalid`] naming the line and the field by its full path.
+pub fn validate_in(config: &ScheduleConfig, table: &str, text: &str, path: &Path) -> Result<(), FileError> {
+    config.validate_at(table).map_err(|rule| invalid(text, path, rule))
+}
+
+fn invalid(text: &str, path: &Path, rule: ScheduleError) -> FileError {
+    FileError::Invalid {
+        path: path.to_path_buf(),
+        line: line_of_field(text, field_of(&rule)).unwrap_or(1),
+        rule,
+    }
+}
+
+/// 1-based line of the key at `field` (`schedule.then.t_max`, `schedules[1].gamma`), or of the
+/// deepest key on the way when it is missing; `None` when not even the first table exists.
+pub fn line_of_field(text: &str, field: &str) -> Option<usize> {
+    let doc = DeTable::parse(text).ok()?;
+    span_of(doc.get_ref(), field).map(|offset| line_of(text, offset))
 }
 
 /// 1-based line of byte `offset`.

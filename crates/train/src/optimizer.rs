@@ -1,0 +1,220 @@
+//! `[optimizer]`: the optimizers PyTorch users know, with PyTorch's defaults set explicitly on
+//! burn's configs (burn's own differ: eps 1e-5 instead of 1e-8, RMSprop momentum 0.9 instead of
+//! 0, SGD-momentum dampening 0.1 instead of 0, AdamW weight decay 1e-4 instead of 0.01).
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdaGradConfig, AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use serde::{Deserialize, Serialize};
+
+/// Which optimizer, with its hyper-parameters (the LR comes from the schedule).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OptimizerSpec {
+    /// `torch.optim.SGD` without momentum.
+    Sgd {
+        #[serde(default)]
+        weight_decay: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_norm: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_value: Option<f64>,
+    },
+    /// `torch.optim.SGD` with momentum (0.9 by default), dampening 0, optionally Nesterov.
+    Momentum {
+        #[serde(default = "momentum")]
+        momentum: f64,
+        #[serde(default)]
+        dampening: f64,
+        #[serde(default)]
+        nesterov: bool,
+        #[serde(default)]
+        weight_decay: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_norm: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_value: Option<f64>,
+    },
+    /// `torch.optim.Adam`.
+    Adam {
+        #[serde(default = "beta1")]
+        beta1: f64,
+        #[serde(default = "beta2")]
+        beta2: f64,
+        #[serde(default = "eps")]
+        eps: f64,
+        #[serde(default)]
+        weight_decay: f64,
+        #[serde(default)]
+        amsgrad: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_norm: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_value: Option<f64>,
+    },
+    /// `torch.optim.AdamW` (decoupled weight decay, 0.01 by default).
+    Adamw {
+        #[serde(default = "beta1")]
+        beta1: f64,
+        #[serde(default = "beta2")]
+        beta2: f64,
+        #[serde(default = "eps")]
+        eps: f64,
+        #[serde(default = "adamw_decay")]
+        weight_decay: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_norm: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_value: Option<f64>,
+    },
+    /// `torch.optim.RMSprop`.
+    Rmsprop {
+        #[serde(default = "alpha")]
+        alpha: f64,
+        #[serde(default = "eps")]
+        eps: f64,
+        #[serde(default)]
+        momentum: f64,
+        #[serde(default)]
+        centered: bool,
+        #[serde(default)]
+        weight_decay: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_norm: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_value: Option<f64>,
+    },
+    /// `torch.optim.Adagrad`.
+    Adagrad {
+        #[serde(default)]
+        lr_decay: f64,
+        #[serde(default = "adagrad_eps")]
+        eps: f64,
+        #[serde(default)]
+        weight_decay: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_norm: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clip_grad_value: Option<f64>,
+    },
+}
+
+fn momentum() -> f64 {
+    0.9
+}
+fn beta1() -> f64 {
+    0.9
+}
+fn beta2() -> f64 {
+    0.999
+}
+fn eps() -> f64 {
+    1e-8
+}
+fn adamw_decay() -> f64 {
+    0.01
+}
+fn alpha() -> f64 {
+    0.99
+}
+fn adagrad_eps() -> f64 {
+    1e-10
+}
+
+/// Gradient clipping, applied by burn to each parameter tensor (PyTorch's `clip_grad_norm_`
+/// clips the global norm across all parameters instead): `clip_grad_norm` first.
+fn clip(norm: Option<f64>, value: Option<f64>) -> Option<GradientClippingConfig> {
+    match (norm, value) {
+        (Some(norm), _) => Some(GradientClippingConfig::Norm(norm as f32)),
+        (None, Some(value)) => Some(GradientClippingConfig::Value(value as f32)),
+        (None, None) => None,
+    }
+}
+
+fn decay(weight_decay: f64) -> Option<WeightDecayConfig> {
+    (weight_decay != 0.0).then(|| WeightDecayConfig::new(weight_decay as f32))
+}
+
+impl OptimizerSpec {
+    /// The burn optimizer with exactly these hyper-parameters.
+    pub fn build(&self) -> ModuleOptimizer {
+        match self {
+            OptimizerSpec::Sgd { weight_decay, clip_grad_norm, clip_grad_value } => SgdConfig::new()
+                .with_weight_decay(decay(*weight_decay))
+                .with_gradient_clipping(clip(*clip_grad_norm, *clip_grad_value))
+                .init(),
+            OptimizerSpec::Momentum { momentum, dampening, nesterov, weight_decay, clip_grad_norm, clip_grad_value } => SgdConfig::new()
+                .with_momentum(Some(
+                    MomentumConfig::new().with_momentum(*momentum).with_dampening(*dampening).with_nesterov(*nesterov),
+                ))
+                .with_weight_decay(decay(*weight_decay))
+                .with_gradient_clipping(clip(*clip_grad_norm, *clip_grad_value))
+                .init(),
+            OptimizerSpec::Adam { beta1, beta2, eps, weight_decay, amsgrad, clip_grad_norm, clip_grad_value } => AdamConfig::new()
+                .with_beta_1(*beta1 as f32)
+                .with_beta_2(*beta2 as f32)
+                .with_epsilon(*eps as f32)
+                .with_amsgrad(*amsgrad)
+                .with_weight_decay(decay(*weight_decay))
+                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
+                .init(),
+            OptimizerSpec::Adamw { beta1, beta2, eps, weight_decay, clip_grad_norm, clip_grad_value } => AdamWConfig::new()
+                .with_beta_1(*beta1 as f32)
+                .with_beta_2(*beta2 as f32)
+                .with_epsilon(*eps as f32)
+                .with_weight_decay(*weight_decay as f32)
+                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
+                .init(),
+            OptimizerSpec::Rmsprop { alpha, eps, momentum, centered, weight_decay, clip_grad_norm, clip_grad_value } => RmsPropConfig::new()
+                .with_alpha(*alpha as f32)
+                .with_epsilon(*eps as f32)
+                .with_momentum(*momentum as f32)
+                .with_centered(*centered)
+                .with_weight_decay(decay(*weight_decay))
+                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
+                .init(),
+            OptimizerSpec::Adagrad { lr_decay, eps, weight_decay, clip_grad_norm, clip_grad_value } => AdaGradConfig::new()
+                .with_lr_decay(*lr_decay)
+                .with_epsilon(*eps as f32)
+                .with_weight_decay(decay(*weight_decay))
+                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
+                .init(),
+        }
+    }
+
+    /// The hyper-parameters as one line, for the start-of-run banner.
+    pub fn describe(&self) -> String {
+        let value = serde_json::to_value(self).expect("optimizer specs serialize");
+        let fields = value.as_object().expect("a table");
+        let kind = fields.get("kind").and_then(|k| k.as_str()).unwrap_or("?");
+        let rest: Vec<String> =
+            fields.iter().filter(|(k, _)| *k != "kind").map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{kind} ({})", rest.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pytorch_defaults_are_filled() {
+        let adam: OptimizerSpec = toml::from_str("kind = \"adam\"").unwrap();
+        assert_eq!(adam, OptimizerSpec::Adam { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, amsgrad: false, clip_grad_norm: None, clip_grad_value: None });
+        let m: OptimizerSpec = toml::from_str("kind = \"momentum\"\nnesterov = true").unwrap();
+        assert_eq!(m.describe(), "momentum (dampening=0.0, momentum=0.9, nesterov=true, weight_decay=0.0)");
+        let r: OptimizerSpec = toml::from_str("kind = \"rmsprop\"").unwrap();
+        assert!(matches!(r, OptimizerSpec::Rmsprop { momentum: 0.0, eps: 1e-8, .. }));
+        let w: OptimizerSpec = toml::from_str("kind = \"adamw\"").unwrap();
+        assert!(matches!(w, OptimizerSpec::Adamw { weight_decay: 0.01, .. }));
+    }
+
+    #[test]
+    fn unknown_keys_and_kinds_are_rejected() {
+        assert!(toml::from_str::<OptimizerSpec>("kind = \"adam\"\nbeta = 0.9").is_err());
+        assert!(toml::from_str::<OptimizerSpec>("kind = \"lion\"").is_err());
+        let clipped: OptimizerSpec = toml::from_str("kind = \"sgd\"\nclip_grad_norm = 1.0").unwrap();
+        assert!(matches!(clipped, OptimizerSpec::Sgd { clip_grad_norm: Some(1.0), .. }));
+    }
+}
