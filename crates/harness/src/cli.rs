@@ -15,6 +15,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Train a model from a TOML run config ([data], [model], [optimizer], [schedule], [train]).
+    ///
+    /// Writes a run folder: the effective config, metrics.csv and metrics.jsonl (one row per
+    /// optimizer step, validation figures per epoch), summary.json, loss.png and lr.png.
+    Train(TrainArgs),
+
     /// Preview a learning-rate schedule: the LR (and momentum) of every optimizer step.
     ///
     /// Prints the LR PyTorch's scheduler would give at optimizer steps 0..N-1, warns about
@@ -71,6 +77,37 @@ pub struct DataDirArg {
     /// cache.
     #[arg(long, value_name = "DIR", env = "HARNESS_DATA")]
     pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Run config, e.g. configs/cosine.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Tensor backend: flex (pure-Rust CPU, default), ndarray (CPU), wgpu (any GPU), cuda
+    /// (NVIDIA); it must be compiled in (cargo features of the same names).
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    pub backend: train::backend::Backend,
+
+    /// Run folder to write; default runs/<config name>-<date>-<time>.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Number of epochs, overriding [train] epochs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub epochs: Option<u64>,
+
+    /// Seed of the initial weights and of the batch order, overriding [train] seed.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+fn parse_backend(name: &str) -> Result<train::backend::Backend, String> {
+    name.parse()
 }
 
 /// Output format of `harness schedule`.

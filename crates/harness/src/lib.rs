@@ -17,6 +17,7 @@ pub mod plot;
 /// exits with code 2.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
+        cli::Command::Train(args) => commands::train::run(&args),
         cli::Command::Schedule(args) => commands::schedule::run(&args),
         cli::Command::Data(command) => commands::data::run(&command),
     }

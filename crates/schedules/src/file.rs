@@ -75,7 +75,11 @@ struct RunFile {
 pub fn parse(text: &str, path: &Path) -> Result<(Schedule, Layout), FileError> {
     let doc = parse_doc(text, path)?;
     let (config, layout, table) = if doc.get_ref().contains_key("kind") {
-        (from_toml::<ScheduleConfig>(text, path)?, Layout::ScheduleFile, "")
+        (
+            from_toml::<ScheduleConfig>(text, path)?,
+            Layout::ScheduleFile,
+            "",
+        )
     } else if doc.get_ref().contains_key("schedule") {
         let run = from_toml::<RunFile>(text, path)?;
         (run.schedule, Layout::RunConfig, "schedule")
@@ -123,8 +127,15 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Res
 ///
 /// # Errors
 /// [`FileError::Invalid`] naming the line and the field by its full path.
-pub fn validate_in(config: &ScheduleConfig, table: &str, text: &str, path: &Path) -> Result<(), FileError> {
-    config.validate_at(table).map_err(|rule| invalid(text, path, rule))
+pub fn validate_in(
+    config: &ScheduleConfig,
+    table: &str,
+    text: &str,
+    path: &Path,
+) -> Result<(), FileError> {
+    config
+        .validate_at(table)
+        .map_err(|rule| invalid(text, path, rule))
 }
 
 fn invalid(text: &str, path: &Path, rule: ScheduleError) -> FileError {

@@ -2,6 +2,15 @@
 //! choice of backend, and the training loop with its metrics and checkpoints.
 //!
 //! # Crate map
+//! - [`backend`]: the backend chosen at run time among those compiled in.
+//! - [`config`]: the run config (`[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`).
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
+//! - [`run`]: the training loop; [`records`]: metrics files; [`reference`]: the least-squares
+//!   yardstick of linear models.
 
+pub mod backend;
+pub mod config;
 pub mod optimizer;
+pub mod records;
+pub mod reference;
+pub mod run;

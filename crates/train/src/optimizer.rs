@@ -5,7 +5,9 @@
 use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdaGradConfig, AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::optim::{
+    AdaGradConfig, AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig,
+};
 use serde::{Deserialize, Serialize};
 
 /// Which optimizer, with its hyper-parameters (the LR comes from the schedule).
@@ -140,18 +142,40 @@ impl OptimizerSpec {
     /// The burn optimizer with exactly these hyper-parameters.
     pub fn build(&self) -> ModuleOptimizer {
         match self {
-            OptimizerSpec::Sgd { weight_decay, clip_grad_norm, clip_grad_value } => SgdConfig::new()
+            OptimizerSpec::Sgd {
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+            } => SgdConfig::new()
                 .with_weight_decay(decay(*weight_decay))
                 .with_gradient_clipping(clip(*clip_grad_norm, *clip_grad_value))
                 .init(),
-            OptimizerSpec::Momentum { momentum, dampening, nesterov, weight_decay, clip_grad_norm, clip_grad_value } => SgdConfig::new()
+            OptimizerSpec::Momentum {
+                momentum,
+                dampening,
+                nesterov,
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+            } => SgdConfig::new()
                 .with_momentum(Some(
-                    MomentumConfig::new().with_momentum(*momentum).with_dampening(*dampening).with_nesterov(*nesterov),
+                    MomentumConfig::new()
+                        .with_momentum(*momentum)
+                        .with_dampening(*dampening)
+                        .with_nesterov(*nesterov),
                 ))
                 .with_weight_decay(decay(*weight_decay))
                 .with_gradient_clipping(clip(*clip_grad_norm, *clip_grad_value))
                 .init(),
-            OptimizerSpec::Adam { beta1, beta2, eps, weight_decay, amsgrad, clip_grad_norm, clip_grad_value } => AdamConfig::new()
+            OptimizerSpec::Adam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                amsgrad,
+                clip_grad_norm,
+                clip_grad_value,
+            } => AdamConfig::new()
                 .with_beta_1(*beta1 as f32)
                 .with_beta_2(*beta2 as f32)
                 .with_epsilon(*eps as f32)
@@ -159,14 +183,29 @@ impl OptimizerSpec {
                 .with_weight_decay(decay(*weight_decay))
                 .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
                 .init(),
-            OptimizerSpec::Adamw { beta1, beta2, eps, weight_decay, clip_grad_norm, clip_grad_value } => AdamWConfig::new()
+            OptimizerSpec::Adamw {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+            } => AdamWConfig::new()
                 .with_beta_1(*beta1 as f32)
                 .with_beta_2(*beta2 as f32)
                 .with_epsilon(*eps as f32)
                 .with_weight_decay(*weight_decay as f32)
                 .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
                 .init(),
-            OptimizerSpec::Rmsprop { alpha, eps, momentum, centered, weight_decay, clip_grad_norm, clip_grad_value } => RmsPropConfig::new()
+            OptimizerSpec::Rmsprop {
+                alpha,
+                eps,
+                momentum,
+                centered,
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+            } => RmsPropConfig::new()
                 .with_alpha(*alpha as f32)
                 .with_epsilon(*eps as f32)
                 .with_momentum(*momentum as f32)
@@ -174,7 +213,13 @@ impl OptimizerSpec {
                 .with_weight_decay(decay(*weight_decay))
                 .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
                 .init(),
-            OptimizerSpec::Adagrad { lr_decay, eps, weight_decay, clip_grad_norm, clip_grad_value } => AdaGradConfig::new()
+            OptimizerSpec::Adagrad {
+                lr_decay,
+                eps,
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+            } => AdaGradConfig::new()
                 .with_lr_decay(*lr_decay)
                 .with_epsilon(*eps as f32)
                 .with_weight_decay(decay(*weight_decay))
@@ -188,8 +233,11 @@ impl OptimizerSpec {
         let value = serde_json::to_value(self).expect("optimizer specs serialize");
         let fields = value.as_object().expect("a table");
         let kind = fields.get("kind").and_then(|k| k.as_str()).unwrap_or("?");
-        let rest: Vec<String> =
-            fields.iter().filter(|(k, _)| *k != "kind").map(|(k, v)| format!("{k}={v}")).collect();
+        let rest: Vec<String> = fields
+            .iter()
+            .filter(|(k, _)| *k != "kind")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         format!("{kind} ({})", rest.join(", "))
     }
 }
@@ -201,20 +249,54 @@ mod tests {
     #[test]
     fn pytorch_defaults_are_filled() {
         let adam: OptimizerSpec = toml::from_str("kind = \"adam\"").unwrap();
-        assert_eq!(adam, OptimizerSpec::Adam { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0, amsgrad: false, clip_grad_norm: None, clip_grad_value: None });
+        assert_eq!(
+            adam,
+            OptimizerSpec::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+                weight_decay: 0.0,
+                amsgrad: false,
+                clip_grad_norm: None,
+                clip_grad_value: None
+            }
+        );
         let m: OptimizerSpec = toml::from_str("kind = \"momentum\"\nnesterov = true").unwrap();
-        assert_eq!(m.describe(), "momentum (dampening=0.0, momentum=0.9, nesterov=true, weight_decay=0.0)");
+        assert_eq!(
+            m.describe(),
+            "momentum (dampening=0.0, momentum=0.9, nesterov=true, weight_decay=0.0)"
+        );
         let r: OptimizerSpec = toml::from_str("kind = \"rmsprop\"").unwrap();
-        assert!(matches!(r, OptimizerSpec::Rmsprop { momentum: 0.0, eps: 1e-8, .. }));
+        assert!(matches!(
+            r,
+            OptimizerSpec::Rmsprop {
+                momentum: 0.0,
+                eps: 1e-8,
+                ..
+            }
+        ));
         let w: OptimizerSpec = toml::from_str("kind = \"adamw\"").unwrap();
-        assert!(matches!(w, OptimizerSpec::Adamw { weight_decay: 0.01, .. }));
+        assert!(matches!(
+            w,
+            OptimizerSpec::Adamw {
+                weight_decay: 0.01,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn unknown_keys_and_kinds_are_rejected() {
         assert!(toml::from_str::<OptimizerSpec>("kind = \"adam\"\nbeta = 0.9").is_err());
         assert!(toml::from_str::<OptimizerSpec>("kind = \"lion\"").is_err());
-        let clipped: OptimizerSpec = toml::from_str("kind = \"sgd\"\nclip_grad_norm = 1.0").unwrap();
-        assert!(matches!(clipped, OptimizerSpec::Sgd { clip_grad_norm: Some(1.0), .. }));
+        let clipped: OptimizerSpec =
+            toml::from_str("kind = \"sgd\"\nclip_grad_norm = 1.0").unwrap();
+        assert!(matches!(
+            clipped,
+            OptimizerSpec::Sgd {
+                clip_grad_norm: Some(1.0),
+                ..
+            }
+        ));
     }
 }

@@ -2,3 +2,4 @@
 
 pub mod data;
 pub mod schedule;
+pub mod train;

@@ -1,0 +1,224 @@
+//! `harness train` end to end on tiny synthetic data: the run folder, the overrides, the errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .expect("the harness binary runs")
+}
+
+const TINY: &str = r#"
+[data]
+dataset = "synthetic"
+batch_size = 16
+seed = 3
+
+[data.synthetic]
+n_samples = 100
+n_features = 2
+n_informative = 2
+noise = 1.0
+
+[model]
+kind = "linear"
+
+[optimizer]
+kind = "momentum"
+
+[schedule]
+kind = "cosine"
+lr = 0.05
+t_max = 35
+
+[train]
+epochs = 4
+"#;
+
+fn write(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("run.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_run_writes_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), TINY);
+    let out = dir.path().join("out");
+    let o = harness(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--epochs",
+        "5",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for file in [
+        "config.toml",
+        "metrics.csv",
+        "metrics.jsonl",
+        "summary.json",
+        "loss.png",
+        "lr.png",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // 80 training rows in batches of 16: 5 steps per epoch, 5 epochs (the flag overrides the file).
+    assert_eq!(summary["epochs_completed"], 5);
+    assert_eq!(summary["steps"], 25);
+    for key in [
+        "test_rmse",
+        "test_mae",
+        "test_r2",
+        "reference_test_rmse",
+        "final_train_loss",
+        "wall_seconds",
+        "best_epoch",
+    ] {
+        assert!(summary[key].is_number(), "{key}: {}", summary[key]);
+    }
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 26, "a header and one row per step");
+    // The LR column is the schedule's: cosine from 0.05.
+    let (schedule, _) = schedules::file::load(&config).unwrap();
+    let expected = schedules::preview::preview(&schedule, 25, &[]).lrs;
+    let lrs: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(lrs, expected);
+    // The effective config, defaults filled, trains the same way.
+    let saved = train::config::RunConfig::load(&out.join("config.toml")).unwrap();
+    assert_eq!(saved.train.epochs, 5);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), TINY);
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let o = harness(&[
+            "train",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--seed",
+            "9",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+        // Drop the timing columns.
+        csv.lines()
+            .map(|l| {
+                l.split(',')
+                    .enumerate()
+                    .filter(|(i, _)| ![5, 11].contains(i))
+                    .map(|(_, c)| c)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run("a"), run("b"), "bit for bit on flex");
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        &TINY.replace("t_max = 35", "t_max = 35\nlrr = 1"),
+    );
+    let o = harness(&["train", "--config", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("run.toml:23: unknown field `lrr`"), "{err}");
+
+    let good = write(dir.path(), TINY);
+    let o = harness(&[
+        "train",
+        "--config",
+        good.to_str().unwrap(),
+        "--backend",
+        "tpu",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let out = dir.path().join("taken");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("summary.json"), "{}").unwrap();
+    let o = harness(&[
+        "train",
+        "--config",
+        good.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already holds a run"));
+}
+
+#[test]
+fn a_backend_not_compiled_in_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), TINY);
+    for backend in ["wgpu", "cuda", "ndarray"] {
+        if train::backend::Backend::compiled_in(backend.parse().unwrap()) {
+            continue;
+        }
+        let out = dir.path().join(backend);
+        let o = harness(&[
+            "train",
+            "--config",
+            config.to_str().unwrap(),
+            "--backend",
+            backend,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(err.contains(&format!("--features {backend}")), "{err}");
+    }
+}
+
+#[test]
+fn a_diverging_run_names_the_step_and_lr() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        &TINY.replace(
+            "kind = \"cosine\"\nlr = 0.05\nt_max = 35",
+            "kind = \"constant\"\nlr = 1e6",
+        ),
+    );
+    let out = dir.path().join("out");
+    let o = harness(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.contains("the loss became") && err.contains("lr 1000000"),
+        "{err}"
+    );
+    assert!(
+        out.join("metrics.csv").is_file(),
+        "what was recorded before is kept"
+    );
+}

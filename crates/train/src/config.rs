@@ -1,0 +1,243 @@
+//! The run config: `[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`, each our own
+//! serde type rejecting unknown keys, validated with errors naming the file, line and key.
+
+use std::path::{Path, PathBuf};
+
+use data::spec::DataSpec;
+use models::ModelConfig;
+use schedules::ScheduleConfig;
+use schedules::file::{FileError, from_toml, line_of_field, validate_in};
+use serde::{Deserialize, Serialize};
+
+use crate::optimizer::OptimizerSpec;
+
+/// A whole run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    pub data: DataSpec,
+    pub model: ModelConfig,
+    pub optimizer: OptimizerSpec,
+    /// The LR of every step (`kind = "constant"` for a fixed LR).
+    pub schedule: ScheduleConfig,
+    #[serde(default)]
+    pub train: TrainSpec,
+}
+
+/// Which loss a loss-driven schedule observes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed {
+    /// The training loss: of each step, or the mean over the epoch.
+    Train,
+    /// The validation loss, measured at each evaluation.
+    Validation,
+}
+
+/// How often a loss-driven schedule observes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    Step,
+    Epoch,
+}
+
+/// `[train]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSpec {
+    #[serde(default = "default_epochs")]
+    pub epochs: u64,
+    /// Evaluate on the held-out part every N epochs (and always after the last).
+    #[serde(default = "one")]
+    pub eval_every: u64,
+    /// Stop when the validation loss has not improved for this many evaluations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<u64>,
+    /// Seed of the model's initial weights and of the order of the batches.
+    #[serde(default)]
+    pub seed: u64,
+    /// For loss-driven schedules: which loss they observe ...
+    #[serde(default = "default_observed")]
+    pub observe: Observed,
+    /// ... and how often (`step` needs `observe = "train"`).
+    #[serde(default = "default_every")]
+    pub observe_every: Every,
+}
+
+fn default_epochs() -> u64 {
+    5
+}
+fn one() -> u64 {
+    1
+}
+fn default_observed() -> Observed {
+    Observed::Train
+}
+fn default_every() -> Every {
+    Every::Epoch
+}
+
+impl Default for TrainSpec {
+    fn default() -> Self {
+        Self {
+            epochs: 5,
+            eval_every: 1,
+            patience: None,
+            seed: 0,
+            observe: Observed::Train,
+            observe_every: Every::Epoch,
+        }
+    }
+}
+
+/// A run config that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{}:{line}: {field} = {value}: {rule}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        field: String,
+        value: String,
+        rule: String,
+    },
+}
+
+impl RunConfig {
+    /// Reads and validates the run config at `path`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the file, the line, the key and what was expected.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|cause| FileError::Read {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// As [`load`](Self::load), from text; `path` only names the file in errors.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: RunConfig = from_toml(text, path)?;
+        validate_in(&config.schedule, "schedule", text, path)?;
+        let invalid = |field: &str, value: String, rule: &str| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of_field(text, field).unwrap_or(1),
+            field: field.to_string(),
+            value,
+            rule: rule.to_string(),
+        };
+        if let Err(e) = config.model.validate() {
+            return Err(invalid("model", e.to_string(), "invalid model"));
+        }
+        let t = &config.train;
+        if t.epochs == 0 {
+            return Err(invalid("train.epochs", "0".into(), "must be at least 1"));
+        }
+        if t.eval_every == 0 {
+            return Err(invalid(
+                "train.eval_every",
+                "0".into(),
+                "must be at least 1",
+            ));
+        }
+        if t.observe == Observed::Validation && t.observe_every == Every::Step {
+            return Err(invalid(
+                "train.observe_every",
+                "\"step\"".into(),
+                "the validation loss is measured once per evaluation: use observe_every = \"epoch\"",
+            ));
+        }
+        if config.data.batch_size == 0 {
+            return Err(invalid("data.batch_size", "0".into(), "must be at least 1"));
+        }
+        let f = config.data.test_fraction;
+        if !(f > 0.0 && f < 1.0) {
+            return Err(invalid(
+                "data.test_fraction",
+                f.to_string(),
+                "must be in (0, 1)",
+            ));
+        }
+        Ok(config)
+    }
+
+    /// The dataset's name, as in `[data] dataset`.
+    pub fn data_name(&self) -> String {
+        serde_json::to_value(self.data.dataset)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The config as TOML, defaults filled in: what a run saves beside its results.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("run configs serialize to TOML")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUN: &str = r#"
+[data]
+dataset = "synthetic"
+
+[model]
+kind = "linear"
+
+[optimizer]
+kind = "sgd"
+
+[schedule]
+kind = "constant"
+lr = 0.01
+
+[train]
+epochs = 3
+"#;
+
+    fn err(text: &str) -> String {
+        RunConfig::parse(text, Path::new("run.toml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn parses_fills_defaults_and_round_trips() {
+        let c = RunConfig::parse(RUN, Path::new("run.toml")).unwrap();
+        assert_eq!(
+            (c.train.epochs, c.train.eval_every, c.data.batch_size),
+            (3, 1, 128)
+        );
+        assert_eq!(
+            RunConfig::parse(&c.to_toml(), Path::new("copy.toml")).unwrap(),
+            c
+        );
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let e = err(&RUN.replace("lr = 0.01", "lr = 0.01\nlrr = 2"));
+        assert!(
+            e.starts_with("run.toml:14: unknown field `lrr`, expected one of `lr`"),
+            "{e}"
+        );
+        let e = err(&RUN.replace("epochs = 3", "epochs = 0"));
+        assert_eq!(e, "run.toml:16: train.epochs = 0: must be at least 1");
+        let e = err(&RUN.replace("lr = 0.01", "lr = -1.0"));
+        assert_eq!(
+            e,
+            "run.toml:13: invalid schedule: schedule.lr = -1: must be a finite number greater than 0"
+        );
+        let e = err(&RUN.replace("[train]", "[trian]"));
+        assert!(e.contains("unknown field `trian`"), "{e}");
+    }
+}

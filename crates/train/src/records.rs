@@ -1,0 +1,124 @@
+//! What a run records: one row per optimizer step, one per epoch, written as `metrics.csv` and
+//! `metrics.jsonl` as the run goes, and `summary.json` at the end.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepRecord {
+    pub step: u64,
+    pub epoch: u64,
+    pub lr: f64,
+    pub momentum: Option<f64>,
+    pub train_loss: f64,
+    pub samples_per_sec: f64,
+}
+
+/// Validation figures, classification or regression.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rmse: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mae: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r2: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EpochRecord {
+    pub epoch: u64,
+    /// Mean training loss over the epoch's steps.
+    pub train_loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Evaluation>,
+    pub elapsed_seconds: f64,
+}
+
+const CSV_HEADER: &str = "step,epoch,lr,momentum,train_loss,samples_per_sec,val_loss,val_accuracy,val_rmse,val_mae,val_r2,elapsed_seconds";
+
+/// Appends records to `metrics.csv` and `metrics.jsonl` in the run folder.
+pub struct MetricsWriter {
+    csv: BufWriter<File>,
+    jsonl: BufWriter<File>,
+}
+
+fn cell(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
+}
+
+impl MetricsWriter {
+    /// Creates both files (with the CSV header).
+    ///
+    /// # Errors
+    /// The folder cannot be written.
+    pub fn create(dir: &Path) -> std::io::Result<Self> {
+        let mut csv = BufWriter::new(File::create(dir.join("metrics.csv"))?);
+        writeln!(csv, "{CSV_HEADER}")?;
+        let jsonl = BufWriter::new(File::create(dir.join("metrics.jsonl"))?);
+        Ok(Self { csv, jsonl })
+    }
+
+    /// One step; the epoch columns are filled on the epoch's last step by [`Self::epoch`].
+    ///
+    /// # Errors
+    /// A write fails.
+    pub fn step(&mut self, r: &StepRecord, epoch_end: Option<&EpochRecord>) -> std::io::Result<()> {
+        let v = epoch_end.and_then(|e| e.validation.as_ref());
+        writeln!(
+            self.csv,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.step,
+            r.epoch,
+            r.lr,
+            cell(r.momentum),
+            r.train_loss,
+            r.samples_per_sec,
+            cell(v.map(|v| v.loss)),
+            cell(v.and_then(|v| v.accuracy)),
+            cell(v.and_then(|v| v.rmse)),
+            cell(v.and_then(|v| v.mae)),
+            cell(v.and_then(|v| v.r2)),
+            cell(epoch_end.map(|e| e.elapsed_seconds)),
+        )?;
+        let mut line = serde_json::to_value(r).expect("records serialize");
+        line["type"] = "step".into();
+        writeln!(self.jsonl, "{line}")
+    }
+
+    /// One epoch, in `metrics.jsonl`; both files are flushed.
+    ///
+    /// # Errors
+    /// A write fails.
+    pub fn epoch(&mut self, r: &EpochRecord) -> std::io::Result<()> {
+        let mut line = serde_json::to_value(r).expect("records serialize");
+        line["type"] = "epoch".into();
+        writeln!(self.jsonl, "{line}")?;
+        self.csv.flush()?;
+        self.jsonl.flush()
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+///
+/// # Errors
+/// The folder cannot be written.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,449 @@
+//! The training loop. burn's `Learner` cannot feed the loss to a schedule, so the loop is ours:
+//! each optimizer step takes its LR from the schedule, steps the optimizer with it, and reports
+//! the loss to loss-driven schedules.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::lr_scheduler::LrScheduler;
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::Tensor;
+use data::spec::{HostPart, prepare};
+use models::batch::{DeviceData, Targets};
+use models::{Model, Task, loss, metrics};
+use schedules::{Observe, Schedule, Scheduler};
+use serde_json::{Map, Value, json};
+
+use crate::backend::{Backend, BackendError};
+use crate::config::{Every, Observed, RunConfig};
+use crate::records::{EpochRecord, Evaluation, MetricsWriter, StepRecord, write_atomically};
+use crate::reference;
+
+/// How a run reports progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// An indicatif bar per epoch (loss, LR, samples/s, ETA).
+    Bar,
+    /// A plain line per epoch.
+    Lines,
+    Quiet,
+}
+
+impl Progress {
+    /// A bar on a terminal, lines otherwise.
+    pub fn auto() -> Self {
+        if std::io::stdout().is_terminal() {
+            Progress::Bar
+        } else {
+            Progress::Lines
+        }
+    }
+}
+
+/// Where and how to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub backend: Backend,
+    pub out_dir: PathBuf,
+    /// `--data-dir` or `HARNESS_DATA`; overrides `[data] dir`.
+    pub data_dir: Option<PathBuf>,
+    pub progress: Progress,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
+    Data(#[from] data::DataError),
+    #[error(transparent)]
+    Model(#[from] models::ModelError),
+    #[error(transparent)]
+    Schedule(#[from] schedules::ScheduleError),
+    #[error("{}: {cause}", path.display())]
+    Output {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error(
+        "{} already holds a run: choose another --out, or remove it",
+        path.display()
+    )]
+    OutputExists { path: PathBuf },
+    #[error(
+        "the loss became {loss} at step {step} (epoch {epoch}, lr {lr}); the run stopped. \
+         Lower the learning rate, or run `harness lr-find` to pick one"
+    )]
+    Diverged {
+        step: u64,
+        epoch: u64,
+        lr: f64,
+        loss: f64,
+    },
+}
+
+/// What a finished run produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub steps: Vec<StepRecord>,
+    pub epochs: Vec<EpochRecord>,
+    /// The flat `summary.json` object.
+    pub summary: Map<String, Value>,
+}
+
+fn output(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
+    move |cause| RunError::Output {
+        path: path.to_path_buf(),
+        cause,
+    }
+}
+
+/// Trains `config` and writes the run folder: `config.toml`, `metrics.csv`, `metrics.jsonl`,
+/// `summary.json`.
+///
+/// # Errors
+/// Bad data, a missing backend, an unwritable folder, or a loss that became NaN or infinite.
+pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError> {
+    let started = Instant::now();
+    let out = &options.out_dir;
+    if out.join("summary.json").exists() || out.join("metrics.csv").exists() {
+        return Err(RunError::OutputExists { path: out.clone() });
+    }
+    std::fs::create_dir_all(out).map_err(output(out))?;
+    let config_path = out.join("config.toml");
+    write_atomically(&config_path, config.to_toml().as_bytes()).map_err(output(&config_path))?;
+
+    let device = options.backend.device()?;
+    let train_device = device.clone().autodiff();
+    let prepared = prepare(&config.data, options.data_dir.as_deref())?;
+    let task = match prepared.classes {
+        Some(classes) => Task::Classification { classes },
+        None => Task::Regression,
+    };
+    let train_data = DeviceData::from_host(&prepared.train, config.data.normalize, &train_device);
+    let test_data = DeviceData::from_host(&prepared.test, config.data.normalize, &device);
+    let seed = config.train.seed;
+    let mut model = Model::init(
+        &config.model,
+        prepared.train.width(),
+        task,
+        seed,
+        &train_device,
+    )?;
+    let mut optimizer = config.optimizer.build();
+    let mut scheduler = Scheduler::new(Schedule::new(config.schedule.clone())?);
+
+    let batch_size = config.data.batch_size;
+    let steps_per_epoch = train_data.num_batches(batch_size) as u64;
+    if options.progress != Progress::Quiet {
+        println!(
+            "training {} on {} ({} train / {} test rows), {} on {}, optimizer {}, {} steps per epoch",
+            model_name(&config.model),
+            config.data_name(),
+            prepared.train.len(),
+            prepared.test.len(),
+            options.backend,
+            device_name(&device),
+            config.optimizer.describe(),
+            steps_per_epoch,
+        );
+    }
+
+    let mut writer = MetricsWriter::create(out).map_err(output(out))?;
+    let (mut steps, mut epochs) = (Vec::new(), Vec::new());
+    let (mut best, mut best_epoch, mut since_best) = (f64::INFINITY, 0u64, 0u64);
+    let mut step = 0u64;
+    for epoch in 1..=config.train.epochs {
+        let bar = progress_bar(
+            options.progress,
+            steps_per_epoch,
+            epoch,
+            config.train.epochs,
+        );
+        let epoch_start = Instant::now();
+        let mut epoch_loss = 0.0;
+        let mut pending: Option<StepRecord> = None;
+        for batch in train_data.epoch(batch_size, seed, epoch - 1) {
+            let t0 = Instant::now();
+            let lr = scheduler.step();
+            let rows = batch.x.dims()[0];
+            let prediction = model.forward(batch.x);
+            let loss = match batch.y {
+                Targets::Classes(labels) => loss::cross_entropy(prediction, labels),
+                Targets::Values(values) => loss::mse(prediction, values),
+            };
+            let value = f64::from(loss.clone().into_scalar::<f32>());
+            if !value.is_finite() {
+                if let Some(p) = pending.take() {
+                    writer.step(&p, None).map_err(output(out))?;
+                }
+                let _ = writer.epoch(&EpochRecord {
+                    epoch,
+                    train_loss: f64::NAN,
+                    validation: None,
+                    elapsed_seconds: started.elapsed().as_secs_f64(),
+                });
+                return Err(RunError::Diverged {
+                    step,
+                    epoch,
+                    lr,
+                    loss: value,
+                });
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(lr, model, grads);
+            if config.train.observe == Observed::Train && config.train.observe_every == Every::Step
+            {
+                scheduler.observe(value);
+            }
+            epoch_loss += value;
+            let record = StepRecord {
+                step,
+                epoch,
+                lr,
+                momentum: scheduler.momentum(),
+                train_loss: value,
+                samples_per_sec: rows as f64 / t0.elapsed().as_secs_f64().max(1e-9),
+            };
+            if let Some(p) = pending.replace(record.clone()) {
+                writer.step(&p, None).map_err(output(out))?;
+            }
+            if let Some(bar) = &bar {
+                bar.set_message(format!("loss {value:.4} lr {lr:.3e}"));
+                bar.inc(1);
+            }
+            steps.push(record);
+            step += 1;
+        }
+        let train_loss = epoch_loss / steps_per_epoch as f64;
+        if config.train.observe == Observed::Train && config.train.observe_every == Every::Epoch {
+            scheduler.observe(train_loss);
+        }
+        let last_epoch = epoch == config.train.epochs;
+        let validation = (epoch % config.train.eval_every == 0 || last_epoch)
+            .then(|| evaluate(&model, &test_data, task, batch_size));
+        if let (Some(v), Observed::Validation) = (&validation, config.train.observe) {
+            scheduler.observe(v.loss);
+        }
+        let record = EpochRecord {
+            epoch,
+            train_loss,
+            validation,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+        };
+        if let Some(p) = pending.take() {
+            writer.step(&p, Some(&record)).map_err(output(out))?;
+        }
+        writer.epoch(&record).map_err(output(out))?;
+        let samples_per_sec =
+            prepared.train.len() as f64 / epoch_start.elapsed().as_secs_f64().max(1e-9);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if options.progress != Progress::Quiet {
+            println!(
+                "{}",
+                epoch_line(&record, config.train.epochs, samples_per_sec, steps.last())
+            );
+        }
+        let mut stop = false;
+        if let Some(v) = &record.validation {
+            if v.loss < best {
+                (best, best_epoch, since_best) = (v.loss, epoch, 0);
+            } else {
+                since_best += 1;
+                stop = config.train.patience.is_some_and(|p| since_best >= p);
+            }
+        }
+        epochs.push(record);
+        if stop {
+            if options.progress != Progress::Quiet {
+                println!("early stop: no better validation loss for {since_best} evaluations");
+            }
+            break;
+        }
+    }
+
+    let test = evaluate(&model, &test_data, task, batch_size);
+    let mut summary = Map::new();
+    match task {
+        Task::Classification { .. } => {
+            summary.insert("test_accuracy".into(), json!(test.accuracy));
+            summary.insert("test_loss".into(), json!(test.loss));
+        }
+        Task::Regression => {
+            summary.insert("test_rmse".into(), json!(test.rmse));
+            summary.insert("test_mae".into(), json!(test.mae));
+            summary.insert("test_r2".into(), json!(test.r2));
+            summary.insert("test_loss".into(), json!(test.loss));
+            if let (
+                models::ModelConfig::Linear(_),
+                HostPart::Table(train),
+                HostPart::Table(test_table),
+            ) = (&config.model, &prepared.train, &prepared.test)
+                && let Some((w, b)) = reference::least_squares(train)
+            {
+                summary.insert(
+                    "reference_test_rmse".into(),
+                    json!(reference::rmse(test_table, &w, b)),
+                );
+            }
+        }
+    }
+    summary.insert(
+        "final_train_loss".into(),
+        json!(epochs.last().map(|e| e.train_loss)),
+    );
+    summary.insert("epochs_completed".into(), json!(epochs.len()));
+    summary.insert("best_epoch".into(), json!(best_epoch));
+    summary.insert("steps".into(), json!(step));
+    summary.insert(
+        "wall_seconds".into(),
+        json!(started.elapsed().as_secs_f64()),
+    );
+    summary.insert("backend".into(), json!(options.backend.name()));
+    summary.insert("device".into(), json!(device_name(&device)));
+    summary.insert("seed".into(), json!(seed));
+    summary.insert("harness_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    summary.insert("burn_version".into(), json!("0.22.1"));
+    let path = out.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
+    write_atomically(&path, text.as_bytes()).map_err(output(&path))?;
+    Ok(Outcome {
+        steps,
+        epochs,
+        summary,
+    })
+}
+
+fn model_name(model: &models::ModelConfig) -> String {
+    match model {
+        models::ModelConfig::Linear(_) => "a linear regressor".into(),
+        models::ModelConfig::Mlp(spec) => {
+            format!("an MLP (hidden {:?}, {:?})", spec.hidden, spec.activation)
+        }
+    }
+}
+
+/// `Device<Flex(Cpu)>` → `Flex(Cpu)`.
+pub fn device_name(device: &burn::tensor::Device) -> String {
+    let debug = format!("{device:?}");
+    debug
+        .strip_prefix("Device<")
+        .and_then(|d| d.strip_suffix('>'))
+        .unwrap_or(&debug)
+        .to_string()
+}
+
+fn progress_bar(
+    progress: Progress,
+    len: u64,
+    epoch: u64,
+    epochs: u64,
+) -> Option<indicatif_bar::Bar> {
+    (progress == Progress::Bar).then(|| indicatif_bar::new(len, epoch, epochs))
+}
+
+/// The progress bar, kept in one place so the loop reads as the algorithm.
+mod indicatif_bar {
+    pub type Bar = indicatif::ProgressBar;
+
+    pub fn new(len: u64, epoch: u64, epochs: u64) -> Bar {
+        let bar = indicatif::ProgressBar::new(len);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "epoch {prefix} {bar:30} {pos}/{len} steps {msg} {per_sec} eta {eta}",
+            )
+            .expect("the progress template is valid"),
+        );
+        bar.set_prefix(format!("{epoch}/{epochs}"));
+        bar
+    }
+}
+
+fn epoch_line(
+    r: &EpochRecord,
+    epochs: u64,
+    samples_per_sec: f64,
+    last: Option<&StepRecord>,
+) -> String {
+    let mut line = format!("epoch {}/{epochs}: train loss {:.4}", r.epoch, r.train_loss);
+    if let Some(v) = &r.validation {
+        line += &format!(", val loss {:.4}", v.loss);
+        if let Some(a) = v.accuracy {
+            line += &format!(", accuracy {:.2}%", 100.0 * a);
+        }
+        if let (Some(rmse), Some(r2)) = (v.rmse, v.r2) {
+            line += &format!(", RMSE {rmse:.4}, R² {r2:.4}");
+        }
+    }
+    if let Some(s) = last {
+        line += &format!(", lr {:.3e}", s.lr);
+    }
+    line + &format!(
+        ", {samples_per_sec:.0} samples/s, {:.1} s",
+        r.elapsed_seconds
+    )
+}
+
+/// Loss and metrics of `model` on `data` (a plain, non-autodiff device), in batches.
+pub fn evaluate(model: &Model, data: &DeviceData, task: Task, batch_size: usize) -> Evaluation {
+    let model = model.valid();
+    let n = data.len() as f64;
+    match task {
+        Task::Classification { .. } => {
+            let (mut loss_sum, mut correct) = (0.0, 0i64);
+            for batch in data.in_order(batch_size) {
+                let rows = batch.x.dims()[0] as f64;
+                let logits = model.forward(batch.x);
+                let Targets::Classes(labels) = batch.y else {
+                    unreachable!("classification data has labels")
+                };
+                let predicted: Tensor<1, burn::tensor::Int> =
+                    logits.clone().argmax(1).squeeze_dim(1);
+                correct += predicted
+                    .equal(labels.clone())
+                    .int()
+                    .sum()
+                    .into_scalar::<i64>();
+                loss_sum +=
+                    f64::from(loss::cross_entropy(logits, labels).into_scalar::<f32>()) * rows;
+            }
+            Evaluation {
+                loss: loss_sum / n,
+                accuracy: Some(correct as f64 / n),
+                ..Evaluation::default()
+            }
+        }
+        Task::Regression => {
+            let (mut predicted, mut targets) = (Vec::new(), Vec::new());
+            for batch in data.in_order(batch_size) {
+                let out = model.forward(batch.x);
+                let Targets::Values(values) = batch.y else {
+                    unreachable!("regression data has values")
+                };
+                predicted.extend(
+                    out.to_data()
+                        .try_into_vec_as::<f32>()
+                        .expect("float predictions"),
+                );
+                targets.extend(
+                    values
+                        .to_data()
+                        .try_into_vec_as::<f32>()
+                        .expect("float targets"),
+                );
+            }
+            let m = metrics::regression(&predicted, &targets);
+            Evaluation {
+                loss: m.rmse * m.rmse,
+                rmse: Some(m.rmse),
+                mae: Some(m.mae),
+                r2: Some(m.r2),
+                accuracy: None,
+            }
+        }
+    }
+}
