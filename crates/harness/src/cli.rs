@@ -82,8 +82,13 @@ pub struct DataDirArg {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Run config, e.g. configs/cosine.toml.
-    #[arg(long, value_name = "FILE")]
-    pub config: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "resume")]
+    pub config: Option<PathBuf>,
+
+    /// Continue the run in DIR from its latest checkpoint, with the config saved there; the
+    /// result equals a run that never stopped (bit for bit on the CPU backends).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out", "seed"])]
+    pub resume: Option<PathBuf>,
 
     /// Tensor backend: flex (pure-Rust CPU, default), ndarray (CPU), wgpu (any GPU), cuda
     /// (NVIDIA); it must be compiled in (cargo features of the same names).
@@ -94,7 +99,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Number of epochs, overriding [train] epochs.
+    /// Number of epochs, overriding [train] epochs (with --resume: the new total).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub epochs: Option<u64>,
 

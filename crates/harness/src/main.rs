@@ -19,6 +19,11 @@ fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
+            // Ctrl-C during training: a checkpoint was saved; 130 is the shell's code for SIGINT.
+            if let Some(train::run::RunError::Interrupted { .. }) = err.downcast_ref() {
+                eprintln!("{err:#}");
+                return ExitCode::from(130);
+            }
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }

@@ -222,3 +222,133 @@ fn a_diverging_run_names_the_step_and_lr() {
         "what was recorded before is kept"
     );
 }
+
+/// An MLP with dropout, so that resuming must also restore the random numbers.
+fn tiny_mlp(epochs: u64) -> String {
+    TINY.replace(
+        "[model]\nkind = \"linear\"",
+        "[model]\nkind = \"mlp\"\nhidden = [8]\ndropout = 0.2",
+    )
+    .replace("lr = 0.05", "lr = 0.001")
+    .replace("epochs = 4", &format!("epochs = {epochs}"))
+}
+
+/// metrics.csv without its timing columns (samples/s, elapsed).
+fn trace(run: &Path) -> Vec<String> {
+    std::fs::read_to_string(run.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| ![5, 11].contains(i))
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
+}
+
+fn train_ok(args: &[&str]) {
+    let o = harness(args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_run_resumed_after_epoch_k_is_the_run_that_never_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), &tiny_mlp(6));
+    let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
+    train_ok(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    train_ok(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        split.to_str().unwrap(),
+        "--epochs",
+        "2",
+    ]);
+    assert_eq!(trace(&split).len(), 1 + 2 * 5);
+    train_ok(&[
+        "train",
+        "--resume",
+        split.to_str().unwrap(),
+        "--epochs",
+        "6",
+    ]);
+    assert_eq!(
+        trace(&split),
+        trace(&whole),
+        "same LRs and losses, bit for bit"
+    );
+    let summary = |run: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap()
+    };
+    assert_eq!(summary(&split)["test_rmse"], summary(&whole)["test_rmse"]);
+    // The two latest checkpoints and the best one are kept.
+    let kept = std::fs::read_dir(whole.join("checkpoints"))
+        .unwrap()
+        .count();
+    assert!((2..=3).contains(&kept), "{kept} checkpoints kept");
+}
+
+#[test]
+fn ctrl_c_saves_a_checkpoint_and_the_run_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), &tiny_mlp(400));
+    let (whole, cut) = (dir.path().join("whole"), dir.path().join("cut"));
+    train_ok(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+
+    let child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "train",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            cut.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it is well under way, then interrupt it as a terminal's Ctrl-C would.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(cut.join("metrics.csv")).map_or(0, |t| t.lines().count()) < 40 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("checkpoint saved") && err.contains("--resume"),
+        "{err}"
+    );
+    train_ok(&["train", "--resume", cut.to_str().unwrap()]);
+    assert_eq!(
+        trace(&cut),
+        trace(&whole),
+        "same LRs and losses, bit for bit"
+    );
+}

@@ -163,6 +163,19 @@ impl DeviceData {
         }
     }
 
+    /// [`epoch`](Self::epoch) from batch `first` on: where a resumed run picks up mid-epoch.
+    pub fn epoch_from(
+        &self,
+        batch_size: usize,
+        seed: u64,
+        epoch: u64,
+        first: usize,
+    ) -> Batches<'_> {
+        let mut batches = self.epoch(batch_size, seed, epoch);
+        batches.next = (first * batches.batch_size).min(self.len);
+        batches
+    }
+
     /// The batches in storage order, for evaluation: slices, no gather.
     pub fn in_order(&self, batch_size: usize) -> Batches<'_> {
         Batches {

@@ -3,12 +3,14 @@
 //!
 //! # Crate map
 //! - [`backend`]: the backend chosen at run time among those compiled in.
+//! - [`checkpoint`]: what a run saves to continue exactly, and which checkpoints it keeps.
 //! - [`config`]: the run config (`[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`).
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
 //! - [`run`]: the training loop; [`records`]: metrics files; [`reference`]: the least-squares
 //!   yardstick of linear models.
 
 pub mod backend;
+pub mod checkpoint;
 pub mod config;
 pub mod optimizer;
 pub mod records;

@@ -5,9 +5,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     pub step: u64,
     pub epoch: u64,
@@ -18,25 +18,25 @@ pub struct StepRecord {
 }
 
 /// Validation figures, classification or regression.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub loss: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rmse: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mae: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r2: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     pub epoch: u64,
     /// Mean training loss over the epoch's steps.
     pub train_loss: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<Evaluation>,
     pub elapsed_seconds: f64,
 }
@@ -92,6 +92,15 @@ impl MetricsWriter {
         writeln!(self.jsonl, "{line}")
     }
 
+    /// Flushes both files.
+    ///
+    /// # Errors
+    /// A write fails.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.csv.flush()?;
+        self.jsonl.flush()
+    }
+
     /// One epoch, in `metrics.jsonl`; both files are flushed.
     ///
     /// # Errors
@@ -102,6 +111,60 @@ impl MetricsWriter {
         writeln!(self.jsonl, "{line}")?;
         self.csv.flush()?;
         self.jsonl.flush()
+    }
+}
+
+/// The records of `metrics.jsonl` in `dir`: steps below `before_step` and epochs below
+/// `before_epoch`, what a resumed run keeps of the run it continues.
+///
+/// # Errors
+/// The file cannot be read or holds a line that is not a record.
+pub fn read_history(
+    dir: &Path,
+    before_step: u64,
+    before_epoch: u64,
+) -> Result<(Vec<StepRecord>, Vec<EpochRecord>), String> {
+    let path = dir.join("metrics.jsonl");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (mut steps, mut epochs) = (Vec::new(), Vec::new());
+    for (i, line) in text.lines().enumerate() {
+        let bad = |e: serde_json::Error| format!("{}:{}: {e}", path.display(), i + 1);
+        let value: serde_json::Value = serde_json::from_str(line).map_err(bad)?;
+        if value["type"] == "step" {
+            let r: StepRecord = serde_json::from_value(value).map_err(bad)?;
+            if r.step < before_step {
+                steps.push(r);
+            }
+        } else {
+            let r: EpochRecord = serde_json::from_value(value).map_err(bad)?;
+            if r.epoch < before_epoch {
+                epochs.push(r);
+            }
+        }
+    }
+    Ok((steps, epochs))
+}
+
+impl MetricsWriter {
+    /// Recreates both files holding `steps` and `epochs` (a resumed run's history).
+    ///
+    /// # Errors
+    /// The folder cannot be written.
+    pub fn rewrite(
+        dir: &Path,
+        steps: &[StepRecord],
+        epochs: &[EpochRecord],
+    ) -> std::io::Result<Self> {
+        let mut writer = Self::create(dir)?;
+        for (i, step) in steps.iter().enumerate() {
+            let epoch_ends = steps.get(i + 1).is_none_or(|next| next.epoch != step.epoch);
+            let end = epochs.iter().find(|e| epoch_ends && e.epoch == step.epoch);
+            writer.step(step, end)?;
+            if let Some(end) = end {
+                writer.epoch(end)?;
+            }
+        }
+        Ok(writer)
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use burn::lr_scheduler::LrScheduler;
@@ -17,8 +19,11 @@ use schedules::{Observe, Schedule, Scheduler};
 use serde_json::{Map, Value, json};
 
 use crate::backend::{Backend, BackendError};
+use crate::checkpoint::{self, LoopState};
 use crate::config::{Every, Observed, RunConfig};
-use crate::records::{EpochRecord, Evaluation, MetricsWriter, StepRecord, write_atomically};
+use crate::records::{
+    EpochRecord, Evaluation, MetricsWriter, StepRecord, read_history, write_atomically,
+};
 use crate::reference;
 
 /// How a run reports progress.
@@ -50,6 +55,8 @@ pub struct RunOptions {
     /// `--data-dir` or `HARNESS_DATA`; overrides `[data] dir`.
     pub data_dir: Option<PathBuf>,
     pub progress: Progress,
+    /// Set (by a Ctrl-C handler) to stop after the current step with a checkpoint.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,25 +69,34 @@ pub enum RunError {
     Model(#[from] models::ModelError),
     #[error(transparent)]
     Schedule(#[from] schedules::ScheduleError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("{}: {cause}", path.display())]
     Output {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error(
-        "{} already holds a run: choose another --out, or remove it",
-        path.display()
-    )]
+    #[error("{0}")]
+    Checkpoint(String),
+    #[error("{} already holds a run: choose another --out, remove it, or continue it with --resume", path.display())]
     OutputExists { path: PathBuf },
+    #[error("{} has no checkpoint to resume from", path.display())]
+    NoCheckpoint { path: PathBuf },
     #[error(
-        "the loss became {loss} at step {step} (epoch {epoch}, lr {lr}); the run stopped. \
-         Lower the learning rate, or run `harness lr-find` to pick one"
+        "the loss became {loss} at step {step} (epoch {epoch}, lr {lr}); the run stopped, its last \
+         checkpoint kept. Lower the learning rate, or run `harness lr-find` to pick one"
     )]
     Diverged {
         step: u64,
         epoch: u64,
         lr: f64,
         loss: f64,
+    },
+    #[error("interrupted after step {step}: checkpoint saved in {}; continue with --resume {}", checkpoint.display(), run.display())]
+    Interrupted {
+        step: u64,
+        checkpoint: PathBuf,
+        run: PathBuf,
     },
 }
 
@@ -100,21 +116,60 @@ fn output(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
     }
 }
 
-/// Trains `config` and writes the run folder: `config.toml`, `metrics.csv`, `metrics.jsonl`,
-/// `summary.json`.
+/// Trains `config` into a new run folder: `config.toml` (the effective config), `metrics.csv`,
+/// `metrics.jsonl`, `checkpoints/`, `summary.json`.
 ///
 /// # Errors
-/// Bad data, a missing backend, an unwritable folder, or a loss that became NaN or infinite.
+/// Bad data, a missing backend, an unwritable or already used folder, a loss that became NaN
+/// or infinite, an interruption.
 pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError> {
-    let started = Instant::now();
     let out = &options.out_dir;
-    if out.join("summary.json").exists() || out.join("metrics.csv").exists() {
+    if out.join("config.toml").exists()
+        || out.join("metrics.csv").exists()
+        || out.join("summary.json").exists()
+    {
         return Err(RunError::OutputExists { path: out.clone() });
     }
     std::fs::create_dir_all(out).map_err(output(out))?;
     let config_path = out.join("config.toml");
     write_atomically(&config_path, config.to_toml().as_bytes()).map_err(output(&config_path))?;
+    execute(config, options, None)
+}
 
+/// Continues the run in `options.out_dir` from its latest checkpoint, with its saved config
+/// (`epochs` may extend it). The result is the run that never stopped, bit for bit on the CPU
+/// backends.
+///
+/// # Errors
+/// As [`run`], and a folder without a checkpoint.
+pub fn resume(options: &RunOptions, epochs: Option<u64>) -> Result<Outcome, RunError> {
+    let out = &options.out_dir;
+    let mut config = RunConfig::load(&out.join("config.toml"))?;
+    let Some(&latest) = checkpoint::present(out).last() else {
+        return Err(RunError::NoCheckpoint { path: out.clone() });
+    };
+    if let Some(epochs) = epochs {
+        config.train.epochs = epochs;
+        let config_path = out.join("config.toml");
+        write_atomically(&config_path, config.to_toml().as_bytes())
+            .map_err(output(&config_path))?;
+    }
+    execute(&config, options, Some(checkpoint::folder(out, latest)))
+}
+
+/// The seed of the random numbers of `step` (dropout): reseeding every step makes them
+/// independent of where a run was resumed.
+fn step_seed(seed: u64, step: u64) -> u64 {
+    models::batch::epoch_seed(seed.rotate_left(17), step)
+}
+
+fn execute(
+    config: &RunConfig,
+    options: &RunOptions,
+    from: Option<PathBuf>,
+) -> Result<Outcome, RunError> {
+    let started = Instant::now();
+    let out = &options.out_dir;
     let device = options.backend.device()?;
     let train_device = device.clone().autodiff();
     let prepared = prepare(&config.data, options.data_dir.as_deref())?;
@@ -134,12 +189,50 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
     )?;
     let mut optimizer = config.optimizer.build();
     let mut scheduler = Scheduler::new(Schedule::new(config.schedule.clone())?);
+    let (mut state, mut steps, mut epochs, mut writer) = match &from {
+        None => (
+            LoopState::start(),
+            Vec::new(),
+            Vec::new(),
+            MetricsWriter::create(out).map_err(output(out))?,
+        ),
+        Some(folder) => {
+            // The model first: loading it restores the parameter ids the optimizer state is keyed by.
+            model = model
+                .try_load_file(folder.join(checkpoint::MODEL))
+                .map_err(|e| {
+                    RunError::Checkpoint(format!(
+                        "{}: {e}",
+                        folder.join(checkpoint::MODEL).display()
+                    ))
+                })?;
+            optimizer = optimizer
+                .load(folder.join(checkpoint::OPTIMIZER))
+                .map_err(|e| {
+                    RunError::Checkpoint(format!(
+                        "{}: {e}",
+                        folder.join(checkpoint::OPTIMIZER).display()
+                    ))
+                })?;
+            let (state, record) = checkpoint::load_state(folder).map_err(RunError::Checkpoint)?;
+            scheduler.load_record(record);
+            let (steps, epochs) =
+                read_history(out, state.step, state.epoch).map_err(RunError::Checkpoint)?;
+            let writer = MetricsWriter::rewrite(out, &steps, &epochs).map_err(output(out))?;
+            (state, steps, epochs, writer)
+        }
+    };
 
     let batch_size = config.data.batch_size;
     let steps_per_epoch = train_data.num_batches(batch_size) as u64;
     if options.progress != Progress::Quiet {
+        let verb = if from.is_some() {
+            "resuming"
+        } else {
+            "training"
+        };
         println!(
-            "training {} on {} ({} train / {} test rows), {} on {}, optimizer {}, {} steps per epoch",
+            "{verb} {} on {} ({} train / {} test rows), {} on {}, optimizer {}, {} steps per epoch{}",
             model_name(&config.model),
             config.data_name(),
             prepared.train.len(),
@@ -148,26 +241,47 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
             device_name(&device),
             config.optimizer.describe(),
             steps_per_epoch,
+            if from.is_some() {
+                format!(", from step {} (epoch {})", state.step, state.epoch)
+            } else {
+                String::new()
+            },
         );
     }
 
-    let mut writer = MetricsWriter::create(out).map_err(output(out))?;
-    let (mut steps, mut epochs) = (Vec::new(), Vec::new());
-    let (mut best, mut best_epoch, mut since_best) = (f64::INFINITY, 0u64, 0u64);
-    let mut step = 0u64;
-    for epoch in 1..=config.train.epochs {
+    let save = |state: &LoopState,
+                model: &Model,
+                optimizer: &burn::optim::ModuleOptimizer,
+                scheduler: &Scheduler| {
+        checkpoint::save(out, state, scheduler.to_record(), |dir| {
+            model
+                .clone()
+                .save_file(dir.join(checkpoint::MODEL))
+                .map_err(|e| e.to_string())?;
+            optimizer
+                .save(dir.join(checkpoint::OPTIMIZER))
+                .map_err(|e| e.to_string())
+        })
+        .map_err(RunError::Checkpoint)
+    };
+
+    while state.epoch <= config.train.epochs {
+        let epoch = state.epoch;
         let bar = progress_bar(
             options.progress,
             steps_per_epoch,
             epoch,
             config.train.epochs,
         );
+        if let Some(bar) = &bar {
+            bar.set_position(state.batch);
+        }
         let epoch_start = Instant::now();
-        let mut epoch_loss = 0.0;
         let mut pending: Option<StepRecord> = None;
-        for batch in train_data.epoch(batch_size, seed, epoch - 1) {
+        for batch in train_data.epoch_from(batch_size, seed, epoch - 1, state.batch as usize) {
             let t0 = Instant::now();
             let lr = scheduler.step();
+            train_device.seed(step_seed(seed, state.step));
             let rows = batch.x.dims()[0];
             let prediction = model.forward(batch.x);
             let loss = match batch.y {
@@ -179,14 +293,9 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
                 if let Some(p) = pending.take() {
                     writer.step(&p, None).map_err(output(out))?;
                 }
-                let _ = writer.epoch(&EpochRecord {
-                    epoch,
-                    train_loss: f64::NAN,
-                    validation: None,
-                    elapsed_seconds: started.elapsed().as_secs_f64(),
-                });
+                let _ = writer.flush();
                 return Err(RunError::Diverged {
-                    step,
+                    step: state.step,
                     epoch,
                     lr,
                     loss: value,
@@ -198,9 +307,8 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
             {
                 scheduler.observe(value);
             }
-            epoch_loss += value;
             let record = StepRecord {
-                step,
+                step: state.step,
                 epoch,
                 lr,
                 momentum: scheduler.momentum(),
@@ -215,9 +323,30 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
                 bar.inc(1);
             }
             steps.push(record);
-            step += 1;
+            state.step += 1;
+            state.batch += 1;
+            state.epoch_loss_sum += value;
+            let interrupted = options
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::SeqCst));
+            if interrupted && state.batch < steps_per_epoch {
+                if let Some(p) = pending.take() {
+                    writer.step(&p, None).map_err(output(out))?;
+                }
+                writer.flush().map_err(output(out))?;
+                let checkpoint = save(&state, &model, &optimizer, &scheduler)?;
+                if let Some(bar) = bar {
+                    bar.abandon();
+                }
+                return Err(RunError::Interrupted {
+                    step: state.step,
+                    checkpoint,
+                    run: out.clone(),
+                });
+            }
         }
-        let train_loss = epoch_loss / steps_per_epoch as f64;
+        let train_loss = state.epoch_loss_sum / steps_per_epoch as f64;
         if config.train.observe == Observed::Train && config.train.observe_every == Every::Epoch {
             scheduler.observe(train_loss);
         }
@@ -250,19 +379,40 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
         }
         let mut stop = false;
         if let Some(v) = &record.validation {
-            if v.loss < best {
-                (best, best_epoch, since_best) = (v.loss, epoch, 0);
+            if state.best.is_none_or(|best| v.loss < best) {
+                (state.best, state.best_epoch, state.since_best) = (Some(v.loss), epoch, 0);
             } else {
-                since_best += 1;
-                stop = config.train.patience.is_some_and(|p| since_best >= p);
+                state.since_best += 1;
+                stop = config.train.patience.is_some_and(|p| state.since_best >= p);
             }
         }
         epochs.push(record);
+        (state.epoch, state.batch, state.epoch_loss_sum) = (epoch + 1, 0, 0.0);
+        save(&state, &model, &optimizer, &scheduler)?;
+        // Keep the two latest checkpoints and the one that ended the best epoch.
+        let best_step = (state.best_epoch > 0).then(|| state.best_epoch * steps_per_epoch);
+        for old in checkpoint::to_delete(&checkpoint::present(out), best_step) {
+            let _ = std::fs::remove_dir_all(checkpoint::folder(out, old));
+        }
         if stop {
             if options.progress != Progress::Quiet {
-                println!("early stop: no better validation loss for {since_best} evaluations");
+                println!(
+                    "early stop: no better validation loss for {} evaluations",
+                    state.since_best
+                );
             }
             break;
+        }
+        let interrupted = options
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::SeqCst));
+        if interrupted && state.epoch <= config.train.epochs {
+            return Err(RunError::Interrupted {
+                step: state.step,
+                checkpoint: checkpoint::folder(out, state.step),
+                run: out.clone(),
+            });
         }
     }
 
@@ -297,8 +447,8 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
         json!(epochs.last().map(|e| e.train_loss)),
     );
     summary.insert("epochs_completed".into(), json!(epochs.len()));
-    summary.insert("best_epoch".into(), json!(best_epoch));
-    summary.insert("steps".into(), json!(step));
+    summary.insert("best_epoch".into(), json!(state.best_epoch));
+    summary.insert("steps".into(), json!(state.step));
     summary.insert(
         "wall_seconds".into(),
         json!(started.elapsed().as_secs_f64()),

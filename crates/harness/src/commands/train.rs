@@ -1,6 +1,8 @@
 //! `harness train`: read a run config, apply the command-line overrides, train, plot.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use train::config::RunConfig;
@@ -10,25 +12,44 @@ use crate::cli::TrainArgs;
 use crate::plot::{self, Chart, Series};
 
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let mut config = RunConfig::load(&args.config)?;
-    if let Some(epochs) = args.epochs {
-        config.train.epochs = epochs;
-    }
-    if let Some(seed) = args.seed {
-        config.train.seed = seed;
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.config));
-    let options = RunOptions {
+    // Ctrl-C finishes the current step, saves a checkpoint and stops; a second one kills.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after this step (Ctrl-C again to stop at once)");
+    })
+    .context("installing the Ctrl-C handler")?;
+
+    let mut options = RunOptions {
         backend: args.backend,
-        out_dir: out.clone(),
+        out_dir: PathBuf::new(),
         data_dir: args.data_dir.data_dir.clone(),
         progress: Progress::auto(),
+        stop: Some(stop),
     };
-    let outcome = train::run::run(&config, &options)?;
-    plot_run(&outcome, &out)?;
+    let outcome = if let Some(dir) = &args.resume {
+        options.out_dir = dir.clone();
+        train::run::resume(&options, args.epochs)?
+    } else {
+        let config_path = args
+            .config
+            .as_ref()
+            .expect("clap requires --config without --resume");
+        let mut config = RunConfig::load(config_path)?;
+        if let Some(epochs) = args.epochs {
+            config.train.epochs = epochs;
+        }
+        if let Some(seed) = args.seed {
+            config.train.seed = seed;
+        }
+        options.out_dir = args.out.clone().unwrap_or_else(|| default_out(config_path));
+        train::run::run(&config, &options)?
+    };
+    let out = &options.out_dir;
+    plot_run(&outcome, out)?;
     println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
     println!("wrote {}", out.display());
     Ok(())
