@@ -352,3 +352,37 @@ fn ctrl_c_saves_a_checkpoint_and_the_run_resumes_exactly() {
         "same LRs and losses, bit for bit"
     );
 }
+
+#[test]
+fn the_cpu_backends_agree() {
+    // flex and ndarray share burn's CPU random generator: the same seed gives the same weights,
+    // and a short run gives losses that agree to float rounding.
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), &tiny_mlp(1));
+    let losses = |backend: &str| -> Vec<f64> {
+        let out = dir.path().join(backend);
+        train_ok(&[
+            "train",
+            "--config",
+            config.to_str().unwrap(),
+            "--backend",
+            backend,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        trace(&out)
+            .iter()
+            .skip(1)
+            .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+            .collect()
+    };
+    let (flex, ndarray) = (losses("flex"), losses("ndarray"));
+    assert_eq!(flex.len(), 5);
+    assert_eq!(flex[0], ndarray[0], "same initial weights, same first loss");
+    for (a, b) in flex.iter().zip(&ndarray) {
+        assert!(
+            (a - b).abs() <= 1e-4 * a.abs(),
+            "flex {flex:?} vs ndarray {ndarray:?}"
+        );
+    }
+}
