@@ -59,7 +59,7 @@ pub fn fetch(source: &ArchiveMember, dest_dir: &Path) -> Result<PathBuf> {
         &content,
         Some((&source.member_sha256, "the published file")),
     )?;
-    write_atomically(&dest, &content)?;
+    files::write_atomically(&dest, &content).map_err(|e| DataError::io(&dest, e))?;
     Ok(dest)
 }
 
@@ -118,31 +118,6 @@ fn extract(archive: &[u8], member: &str, origin: &Path) -> Result<Vec<u8>> {
         offset: 0,
         expected: format!("an archive holding {member}"),
         found: "an archive without it".into(),
-    })
-}
-
-/// Writes `bytes` to a temporary file beside `dest`, flushes it, then renames it into place.
-///
-/// # Errors
-/// The folder cannot be created or written.
-pub fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        use std::io::Write;
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, dest)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        DataError::io(dest, e)
     })
 }
 

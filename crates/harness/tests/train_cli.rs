@@ -254,27 +254,26 @@ fn train_ok(args: &[&str]) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// `harness train --config CONFIG --out OUT EXTRA...`, which must succeed.
+fn train_into(config: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    train_ok(&args);
+}
+
 #[test]
 fn a_run_resumed_after_epoch_k_is_the_run_that_never_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let config = write(dir.path(), &tiny_mlp(6));
     let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
-    train_ok(&[
-        "train",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        whole.to_str().unwrap(),
-    ]);
-    train_ok(&[
-        "train",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        split.to_str().unwrap(),
-        "--epochs",
-        "2",
-    ]);
+    train_into(&config, &whole, &[]);
+    train_into(&config, &split, &["--epochs", "2"]);
     assert_eq!(trace(&split).len(), 1 + 2 * 5);
     train_ok(&[
         "train",
@@ -304,13 +303,7 @@ fn ctrl_c_saves_a_checkpoint_and_the_run_resumes_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let config = write(dir.path(), &tiny_mlp(400));
     let (whole, cut) = (dir.path().join("whole"), dir.path().join("cut"));
-    train_ok(&[
-        "train",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        whole.to_str().unwrap(),
-    ]);
+    train_into(&config, &whole, &[]);
 
     let child = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args([
@@ -361,15 +354,7 @@ fn the_cpu_backends_agree() {
     let config = write(dir.path(), &tiny_mlp(1));
     let losses = |backend: &str| -> Vec<f64> {
         let out = dir.path().join(backend);
-        train_ok(&[
-            "train",
-            "--config",
-            config.to_str().unwrap(),
-            "--backend",
-            backend,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        train_into(&config, &out, &["--backend", backend]);
         trace(&out)
             .iter()
             .skip(1)

@@ -167,21 +167,3 @@ impl MetricsWriter {
         Ok(writer)
     }
 }
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-///
-/// # Errors
-/// The folder cannot be written.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}

@@ -21,10 +21,9 @@ use serde_json::{Map, Value, json};
 use crate::backend::{Backend, BackendError};
 use crate::checkpoint::{self, LoopState};
 use crate::config::{Every, Observed, RunConfig};
-use crate::records::{
-    EpochRecord, Evaluation, MetricsWriter, StepRecord, read_history, write_atomically,
-};
+use crate::records::{EpochRecord, Evaluation, MetricsWriter, StepRecord, read_history};
 use crate::reference;
+use data::files::write_atomically;
 
 /// How a run reports progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
