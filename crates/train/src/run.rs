@@ -318,7 +318,8 @@ fn execute(
                 writer.step(&p, None).map_err(output(out))?;
             }
             if let Some(bar) = &bar {
-                bar.set_message(format!("loss {value:.4} lr {lr:.3e}"));
+                let sps = record.samples_per_sec;
+                bar.set_message(format!("loss {value:.4} lr {lr:.3e} {sps:.0} samples/s"));
                 bar.inc(1);
             }
             steps.push(record);
@@ -503,7 +504,7 @@ mod indicatif_bar {
         let bar = indicatif::ProgressBar::new(len);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "epoch {prefix} {bar:30} {pos}/{len} steps {msg} {per_sec} eta {eta}",
+                "epoch {prefix} {bar:30} {pos}/{len} steps {msg} eta {eta}",
             )
             .expect("the progress template is valid"),
         );
