@@ -55,7 +55,7 @@ impl Backend {
         if !self.compiled_in() {
             return Err(BackendError::NotCompiled(self));
         }
-        Ok(match self {
+        let device = match self {
             #[cfg(feature = "flex")]
             Backend::Flex => Device::flex(),
             #[cfg(feature = "ndarray")]
@@ -67,7 +67,14 @@ impl Backend {
             Backend::Cuda => Device::cuda(0),
             #[allow(unreachable_patterns)]
             _ => unreachable!("compiled_in() checked the feature"),
-        })
+        };
+        if matches!(self, Backend::Wgpu | Backend::Cuda) {
+            probe(&device).map_err(|message| BackendError::Unavailable {
+                backend: self,
+                message,
+            })?;
+        }
+        Ok(device)
     }
 }
 
@@ -87,8 +94,31 @@ impl FromStr for Backend {
     }
 }
 
+/// Runs one tiny operation on `device`. GPU runtimes panic when they find no adapter; the
+/// panic is turned into an error here, with the default hook silenced meanwhile.
+fn probe(device: &Device) -> Result<(), String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        burn::tensor::Tensor::<1>::zeros([1], device).into_scalar::<f32>()
+    }));
+    std::panic::set_hook(hook);
+    result.map(|_| ()).map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the runtime failed to start".into())
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BackendError {
+    #[error(
+        "the {backend} backend is compiled in but found no usable device ({message}); check the \
+         GPU driver (wgpu needs Vulkan, Metal or DX12; cuda an NVIDIA driver), or use --backend flex"
+    )]
+    Unavailable { backend: Backend, message: String },
     #[error(
         "the {0} backend is not compiled into this binary (built with: {built}); rebuild with \
          `cargo build --release -p harness --features {0}`",
