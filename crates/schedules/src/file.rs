@@ -111,13 +111,24 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Res
     let doc = parse_doc(text, path)?;
     toml::from_str::<T>(text).map_err(|e| {
         let start = e.span().map_or(0, |s| s.start);
-        let offset = unknown_key(e.message())
-            .and_then(|key| find_key(doc.get_ref(), key, start))
-            .unwrap_or(start);
+        let mut message = e.message().trim_end().to_string();
+        let offset = match unknown_key(e.message())
+            .and_then(|key| Some((key, find_key(doc.get_ref(), key, start)?)))
+        {
+            Some((key, (offset, table))) => {
+                // Name the table, as in "unknown field `lrr` in [schedule], expected one of ...".
+                if !table.is_empty() {
+                    let quoted = format!("`{key}`");
+                    message = message.replacen(&quoted, &format!("{quoted} in [{table}]"), 1);
+                }
+                offset
+            }
+            None => start,
+        };
         FileError::Parse {
             path: path.to_path_buf(),
             line: line_of(text, offset),
-            message: e.message().trim_end().to_string(),
+            message,
         }
     })
 }
@@ -179,13 +190,19 @@ fn unknown_key(message: &str) -> Option<&str> {
     Some(rest.split_once('`')?.0)
 }
 
-/// Byte offset of the first key named `name` at or after offset `from`, anywhere in the file.
-fn find_key(table: &DeTable, name: &str, from: usize) -> Option<usize> {
-    let mut best: Option<usize> = None;
+/// Byte offset of the first key named `name` at or after offset `from`, anywhere in the file,
+/// and the path of the table holding it (`schedule.then`; empty at the top level).
+fn find_key(table: &DeTable, name: &str, from: usize) -> Option<(usize, String)> {
+    let mut best: Option<(usize, String)> = None;
+    let mut consider = |found: (usize, String)| {
+        if best.as_ref().is_none_or(|b| found.0 < b.0) {
+            best = Some(found);
+        }
+    };
     for (key, value) in table {
         let at = key.span().start;
         if key.get_ref().as_ref() == name && at >= from {
-            best = Some(best.map_or(at, |b| b.min(at)));
+            consider((at, String::new()));
         }
         let inner: Vec<&DeTable> = match value.get_ref() {
             DeValue::Table(inner) => vec![inner],
@@ -199,8 +216,16 @@ fn find_key(table: &DeTable, name: &str, from: usize) -> Option<usize> {
             _ => Vec::new(),
         };
         for t in inner {
-            if let Some(at) = find_key(t, name, from) {
-                best = Some(best.map_or(at, |b| b.min(at)));
+            if let Some((at, path)) = find_key(t, name, from) {
+                let here = key.get_ref().as_ref();
+                consider((
+                    at,
+                    if path.is_empty() {
+                        here.to_string()
+                    } else {
+                        format!("{here}.{path}")
+                    },
+                ));
             }
         }
     }
@@ -270,7 +295,10 @@ mod tests {
         let text = "[train]\nlrr = 1\n\n[schedule]\nkind = \"warmup\"\nwarmup_steps = 3\n\
                     [schedule.then]\nkind = \"step\"\nlr = 0.1\nstep_size = 2\nlrr = 3\n";
         let e = err(text);
-        assert!(e.starts_with("x.toml:11: unknown field `lrr`"), "{e}");
+        assert!(
+            e.starts_with("x.toml:11: unknown field `lrr` in [schedule.then], expected one of"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -227,7 +227,7 @@ epochs = 3
     fn errors_name_file_line_and_key() {
         let e = err(&RUN.replace("lr = 0.01", "lr = 0.01\nlrr = 2"));
         assert!(
-            e.starts_with("run.toml:14: unknown field `lrr`, expected one of `lr`"),
+            e.starts_with("run.toml:14: unknown field `lrr` in [schedule], expected one of `lr`"),
             "{e}"
         );
         let e = err(&RUN.replace("epochs = 3", "epochs = 0"));
