@@ -52,6 +52,11 @@ pub fn cache_dir() -> PathBuf {
     base.join("harness")
 }
 
+/// Where downloads of `dataset` go: `<cache>/datasets/<name>`.
+pub fn cache_dataset_dir(dataset: Dataset) -> PathBuf {
+    cache_dir().join("datasets").join(dataset.folder())
+}
+
 /// The folder holding `dataset`: `explicit` (or its subfolder named after the dataset) when
 /// given, else `datasets/<name>` under the working directory, else the download cache.
 ///
@@ -62,7 +67,7 @@ pub fn dataset_dir(dataset: Dataset, explicit: Option<&Path>) -> Result<PathBuf>
         Some(dir) => vec![dir.to_path_buf(), dir.join(dataset.folder())],
         None => vec![
             Path::new("datasets").join(dataset.folder()),
-            cache_dir().join("datasets").join(dataset.folder()),
+            cache_dataset_dir(dataset),
         ],
     };
     if let Some(found) = candidates.iter().find(|d| dataset.is_in(d)) {

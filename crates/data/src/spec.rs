@@ -159,9 +159,7 @@ pub fn prepare(spec: &DataSpec, data_dir: Option<&Path>) -> Result<Prepared> {
             let dir = match locate::dataset_dir(Dataset::CaliforniaHousing, explicit) {
                 Ok(dir) => dir,
                 Err(not_found) if explicit.is_none() => {
-                    let cache = locate::cache_dir()
-                        .join("datasets")
-                        .join(Dataset::CaliforniaHousing.folder());
+                    let cache = locate::cache_dataset_dir(Dataset::CaliforniaHousing);
                     eprintln!(
                         "california_housing is not here yet: downloading it into {}",
                         cache.display()

@@ -49,16 +49,7 @@ fn a_run_writes_its_folder() {
     let dir = tempfile::tempdir().unwrap();
     let config = write(dir.path(), TINY);
     let out = dir.path().join("out");
-    let o = harness(&[
-        "train",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--epochs",
-        "5",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    train_into(&config, &out, &["--epochs", "5"]);
     for file in [
         "config.toml",
         "metrics.csv",
@@ -107,28 +98,8 @@ fn the_same_seed_gives_the_same_run() {
     let config = write(dir.path(), TINY);
     let run = |name: &str| {
         let out = dir.path().join(name);
-        let o = harness(&[
-            "train",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--seed",
-            "9",
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
-        // Drop the timing columns.
-        csv.lines()
-            .map(|l| {
-                l.split(',')
-                    .enumerate()
-                    .filter(|(i, _)| ![5, 11].contains(i))
-                    .map(|(_, c)| c)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .collect::<Vec<_>>()
+        train_into(&config, &out, &["--seed", "9"]);
+        trace(&out)
     };
     assert_eq!(run("a"), run("b"), "bit for bit on flex");
 }

@@ -12,11 +12,9 @@ pub fn run(command: &DataCommand) -> Result<()> {
             dataset: FetchName::CaliforniaHousing,
             dest,
         } => {
-            let dest = dest.clone().unwrap_or_else(|| {
-                locate::cache_dir()
-                    .join("datasets")
-                    .join(Dataset::CaliforniaHousing.folder())
-            });
+            let dest = dest
+                .clone()
+                .unwrap_or_else(|| locate::cache_dataset_dir(Dataset::CaliforniaHousing));
             let path = data::download::fetch(&data::download::california_housing(), &dest)?;
             println!("california_housing: {} (SHA-256 verified)", path.display());
         }
