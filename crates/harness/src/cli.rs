@@ -28,6 +28,16 @@ pub enum Command {
     /// from N, a warm-up longer than the run) and can plot the curve with its phases marked.
     Schedule(ScheduleArgs),
 
+    /// Find a learning rate: the LR range test (Smith 2015), with suggestions you can trust.
+    ///
+    /// Raises the LR every optimizer step from --start-lr to --end-lr, smooths the loss, stops
+    /// when it diverges, and reads four suggestions off the curve (steepest, minimum, valley,
+    /// steepest_first_half). The recommended LR is the median of the first three, with a
+    /// confidence from how far apart they are; a flat or noisy curve gets "no usable descent"
+    /// instead of a number. The model you start from is never trained: the sweep works on a
+    /// copy. --write-config turns the finding into a run config for `harness train`.
+    LrFind(LrFindArgs),
+
     /// Get and inspect datasets: download California housing, check what is where.
     #[command(subcommand)]
     Data(DataCommand),
@@ -106,6 +116,148 @@ pub struct TrainArgs {
     /// Seed of the initial weights and of the batch order, overriding [train] seed.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+/// How the LR rises during the sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RampMode {
+    /// Even steps in log space (the usual choice).
+    Exp,
+    /// Even steps in LR.
+    Linear,
+}
+
+/// Optimizers `--optimizer` can pick, with PyTorch's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerName {
+    /// Plain SGD.
+    Sgd,
+    /// SGD with momentum 0.9.
+    Momentum,
+    Adam,
+    Adamw,
+    Rmsprop,
+    Adagrad,
+}
+
+/// The schedule of the config --write-config writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanName {
+    /// One-cycle with max_lr at the recommended LR over the run's real number of steps.
+    OneCycle,
+    /// Cosine annealing from the recommended LR over the run's real number of steps.
+    Cosine,
+    /// The recommended LR throughout.
+    Constant,
+}
+
+/// Output format of `harness lr-find`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FindFormat {
+    /// A table of the suggestions and the consensus.
+    Table,
+    /// One JSON object: lrs, losses, smoothed, suggestions, recommended_lr, confidence, ...
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LrFindArgs {
+    /// Dataset to sweep on, with the built-in model: for MNIST the classic 784-128-10 MLP
+    /// (ReLU, normalized pixels) with plain SGD; a linear regressor for tabular data.
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "config",
+        conflicts_with = "config"
+    )]
+    pub dataset: Option<DatasetName>,
+
+    /// Take data, model, optimizer, batch size and seed from this run config instead.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// LR of the first step.
+    #[arg(long, value_name = "LR", default_value_t = 1e-7)]
+    pub start_lr: f64,
+
+    /// LR of the last step.
+    #[arg(long, value_name = "LR", default_value_t = 10.0)]
+    pub end_lr: f64,
+
+    /// Number of steps (at least 2).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub num_iters: u64,
+
+    /// How the LR rises from --start-lr to --end-lr.
+    #[arg(long, value_enum, default_value_t = RampMode::Exp)]
+    pub mode: RampMode,
+
+    /// β of the loss's moving average (debiased, as fastai's); 0 turns smoothing off.
+    #[arg(long, value_name = "BETA", default_value_t = 0.98)]
+    pub smooth: f64,
+
+    /// Stop once the smoothed loss exceeds this multiple of the best so far (inf: never).
+    #[arg(long, value_name = "FACTOR", default_value_t = 4.0)]
+    pub diverge: f64,
+
+    /// Optimizer to sweep with (PyTorch's defaults), instead of the config's or plain SGD.
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerName>,
+
+    /// Rows per mini-batch (default 128, or the config's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: Option<u64>,
+
+    /// Mini-batches whose gradients make one optimizer step: a batch N times larger in memory
+    /// of one.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub accumulate: u64,
+
+    /// Read the loss on held-out rows after each step (a tenth of the training rows, at most
+    /// 2000, never trained on) instead of the training batch's: slower, steadier.
+    #[arg(long)]
+    pub val: bool,
+
+    /// Repeat the sweep with K seeds (initial weights and batch order) and report how far the
+    /// recommendations spread.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: u64,
+
+    /// First seed (default: the config's [train] seed, else 0).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// Tensor backend: flex (default), ndarray, wgpu, cuda (each must be compiled in).
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    pub backend: train::backend::Backend,
+
+    /// Draw loss against LR (log axis), raw and smoothed, suggestions marked (.png or .svg).
+    #[arg(long, value_name = "OUT")]
+    pub plot: Option<PathBuf>,
+
+    /// Folder to write lr_find.json, lr_find.csv (every step of every seed) and lr_find.png.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// How to print the result on stdout.
+    #[arg(long, value_enum, default_value_t = FindFormat::Table)]
+    pub format: FindFormat,
+
+    /// Write a run config that trains with the finding; `harness train --config OUT.toml` runs
+    /// it unchanged.
+    #[arg(long, value_name = "OUT.toml")]
+    pub write_config: Option<PathBuf>,
+
+    /// Schedule of the written config.
+    #[arg(long, value_enum, default_value_t = PlanName::OneCycle, requires = "write_config")]
+    pub schedule: PlanName,
+
+    /// Epochs of the written config (default: the config's [train] epochs, else 5).
+    #[arg(long, value_name = "N", requires = "write_config", value_parser = clap::value_parser!(u64).range(1..))]
+    pub epochs: Option<u64>,
 
     #[command(flatten)]
     pub data_dir: DataDirArg,

@@ -4,10 +4,12 @@
 //! - [`cli`]: the clap definitions; doc comments are the `--help` text.
 //! - [`commands`]: one module per subcommand; each reads its inputs, calls library code and
 //!   writes what it produced.
+//! - [`finding`]: an LR range test's result as a table, JSON, CSV and a plot.
 //! - [`plot`]: PNG/SVG line charts (plotters with an embedded font, so no system fonts).
 
 pub mod cli;
 pub mod commands;
+pub mod finding;
 pub mod plot;
 
 /// Runs one parsed command line.
@@ -19,6 +21,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Train(args) => commands::train::run(&args),
         cli::Command::Schedule(args) => commands::schedule::run(&args),
+        cli::Command::LrFind(args) => commands::lr_find::run(&args),
         cli::Command::Data(command) => commands::data::run(&command),
     }
 }

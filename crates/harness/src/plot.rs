@@ -390,7 +390,7 @@ where
         };
         let style = TextStyle::from((FONT, 13).into_font()).color(&MARKER_COLOR);
         let style = style.pos(Pos::new(h, VPos::Top));
-        let text = Text::new(m.label.clone(), (dx, 6 + 16 * (i as i32 % 3)), style);
+        let text = Text::new(m.label.clone(), (dx, 6 + 16 * (i as i32 % 4)), style);
         let anchored = EmptyElement::at((m.x, yr.end)) + text;
         chart.draw_series([anchored]).map_err(e)?;
     }

@@ -18,6 +18,15 @@ pub enum Targets {
 }
 
 impl Targets {
+    /// The training loss of `prediction` against these targets: cross-entropy of logits for
+    /// classes, MSE for values.
+    pub fn loss(self, prediction: Tensor<2>) -> Tensor<1> {
+        match self {
+            Targets::Classes(labels) => crate::loss::cross_entropy(prediction, labels),
+            Targets::Values(values) => crate::loss::mse(prediction, values),
+        }
+    }
+
     fn select(&self, rows: Tensor<1, Int>) -> Targets {
         match self {
             Targets::Classes(t) => Targets::Classes(t.clone().select(0, rows)),
@@ -137,12 +146,18 @@ impl DeviceData {
 
     /// The first `n` rows as a dataset of their own.
     pub fn head(&self, n: usize) -> DeviceData {
-        let n = n.min(self.len);
-        let Batch { x, y } = self.rows(0, n);
+        self.part(0, n)
+    }
+
+    /// Rows `start..end` (clamped to the data) as a dataset of their own.
+    pub fn part(&self, start: usize, end: usize) -> DeviceData {
+        let end = end.min(self.len);
+        let start = start.min(end);
+        let Batch { x, y } = self.rows(start, end);
         DeviceData {
             features: x,
             targets: y,
-            len: n,
+            len: end - start,
         }
     }
 

@@ -17,6 +17,11 @@ pub enum Task {
 }
 
 impl Task {
+    /// Classification into `classes` classes, or regression when there are none.
+    pub fn of(classes: Option<usize>) -> Self {
+        classes.map_or(Task::Regression, |classes| Task::Classification { classes })
+    }
+
     pub fn outputs(self) -> usize {
         match self {
             Task::Classification { classes } => classes,

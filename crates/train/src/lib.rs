@@ -5,6 +5,7 @@
 //! - [`backend`]: the backend chosen at run time among those compiled in.
 //! - [`checkpoint`]: what a run saves to continue exactly, and which checkpoints it keeps.
 //! - [`config`]: the run config (`[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`).
+//! - [`lr_find`]: the LR range test on a real model: sweeps, suggestions, the config it writes.
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
 //! - [`run`]: the training loop; [`records`]: metrics files; [`reference`]: the least-squares
 //!   yardstick of linear models.
@@ -12,6 +13,7 @@
 pub mod backend;
 pub mod checkpoint;
 pub mod config;
+pub mod lr_find;
 pub mod optimizer;
 pub mod records;
 pub mod reference;

@@ -139,6 +139,12 @@ fn decay(weight_decay: f64) -> Option<WeightDecayConfig> {
 }
 
 impl OptimizerSpec {
+    /// The optimizer of `kind` (`sgd`, `momentum`, `adam`, `adamw`, `rmsprop`, `adagrad`) with
+    /// every setting at PyTorch's default; `None` for another name.
+    pub fn with_defaults(kind: &str) -> Option<Self> {
+        toml::from_str(&format!("kind = \"{kind}\"")).ok()
+    }
+
     /// The burn optimizer with exactly these hyper-parameters.
     pub fn build(&self) -> ModuleOptimizer {
         match self {

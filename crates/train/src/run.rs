@@ -158,7 +158,7 @@ pub fn resume(options: &RunOptions, epochs: Option<u64>) -> Result<Outcome, RunE
 
 /// The seed of the random numbers of `step` (dropout): reseeding every step makes them
 /// independent of where a run was resumed.
-fn step_seed(seed: u64, step: u64) -> u64 {
+pub(crate) fn step_seed(seed: u64, step: u64) -> u64 {
     models::batch::epoch_seed(seed.rotate_left(17), step)
 }
 
@@ -172,10 +172,7 @@ fn execute(
     let device = options.backend.device()?;
     let train_device = device.clone().autodiff();
     let prepared = prepare(&config.data, options.data_dir.as_deref())?;
-    let task = match prepared.classes {
-        Some(classes) => Task::Classification { classes },
-        None => Task::Regression,
-    };
+    let task = Task::of(prepared.classes);
     let train_data = DeviceData::from_host(&prepared.train, config.data.normalize, &train_device);
     let test_data = DeviceData::from_host(&prepared.test, config.data.normalize, &device);
     let seed = config.train.seed;
@@ -282,11 +279,7 @@ fn execute(
             let lr = scheduler.step();
             train_device.seed(step_seed(seed, state.step));
             let rows = batch.x.dims()[0];
-            let prediction = model.forward(batch.x);
-            let loss = match batch.y {
-                Targets::Classes(labels) => loss::cross_entropy(prediction, labels),
-                Targets::Values(values) => loss::mse(prediction, values),
-            };
+            let loss = batch.y.loss(model.forward(batch.x));
             let value = f64::from(loss.clone().into_scalar::<f32>());
             if !value.is_finite() {
                 if let Some(p) = pending.take() {

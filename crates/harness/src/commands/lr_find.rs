@@ -1,0 +1,196 @@
+//! `harness lr-find`: build the sweep from the flags (and a run config), run it with a progress
+//! bar, print the finding and write the files asked for.
+
+use std::io::Write as _;
+
+use anyhow::{Context, Result, anyhow, bail};
+use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
+use schedules::lr_find::FinderConfig;
+use train::config::RunConfig;
+use train::lr_find::{FindSpec, Finding, Plan, config_with, default_config, find};
+use train::optimizer::OptimizerSpec;
+
+use crate::cli::{self, FindFormat, LrFindArgs, PlanName};
+use crate::finding;
+use crate::plot;
+
+pub fn run(args: &LrFindArgs) -> Result<()> {
+    let spec = spec(args)?;
+    let bar = progress_bar(spec.finder.ramp.num_iters * spec.seeds as u64);
+    let finding = find(
+        &spec,
+        args.backend,
+        args.data_dir.data_dir.as_deref(),
+        |seed, step, lr, loss| {
+            bar.set_position(seed as u64 * spec.finder.ramp.num_iters + step + 1);
+            bar.set_message(format!("seed {} lr {lr:.2e} loss {loss:.4}", seed + 1));
+        },
+    )?;
+    bar.finish_and_clear();
+
+    let json = finding::json(&finding, &spec);
+    if let Some(out) = &args.plot {
+        plot::render(&[finding::chart(&finding)], out)?;
+        eprintln!("wrote {}", out.display());
+    }
+    if let Some(dir) = &args.out {
+        write_folder(dir, &finding, &json, args.plot.is_none())?;
+    }
+    let text = match args.format {
+        FindFormat::Table => finding::table(&finding, &spec),
+        FindFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    if let Some(path) = &args.write_config {
+        write_config(args, &spec, &finding, path)?;
+    }
+    Ok(())
+}
+
+/// The sweep the flags describe.
+fn spec(args: &LrFindArgs) -> Result<FindSpec> {
+    let mut base = match (&args.config, args.dataset) {
+        (Some(path), _) => RunConfig::load(path)?,
+        (None, Some(dataset)) => default_config(data_name(dataset)),
+        (None, None) => unreachable!("clap requires --dataset or --config"),
+    };
+    if let Some(batch_size) = args.batch_size {
+        base.data.batch_size = batch_size as usize;
+    }
+    if let Some(name) = args.optimizer {
+        base.optimizer = optimizer(name);
+    }
+    if let Some(seed) = args.seed {
+        base.train.seed = seed;
+    }
+    let finder = FinderConfig {
+        ramp: LrRangeConfig {
+            start_lr: args.start_lr,
+            end_lr: args.end_lr,
+            num_iters: args.num_iters,
+            mode: match args.mode {
+                cli::RampMode::Exp => RampMode::Exp,
+                cli::RampMode::Linear => RampMode::Linear,
+            },
+        },
+        smooth: args.smooth,
+        diverge: args.diverge,
+    };
+    // The checks name the settings as the flags spell them: `--start-lr = 0: must be ...`.
+    finder.validate().map_err(|e| {
+        let mut message = e.to_string();
+        for name in ["start_lr", "end_lr", "num_iters", "smooth", "diverge"] {
+            message = message.replace(name, &format!("--{}", name.replace('_', "-")));
+        }
+        anyhow!("invalid option: {message}")
+    })?;
+    Ok(FindSpec {
+        base,
+        finder,
+        accumulate: args.accumulate as usize,
+        validation: args.val,
+        seeds: args.seeds as usize,
+    })
+}
+
+fn data_name(name: cli::DatasetName) -> data::spec::DatasetName {
+    match name {
+        cli::DatasetName::Mnist => data::spec::DatasetName::Mnist,
+        cli::DatasetName::FashionMnist => data::spec::DatasetName::FashionMnist,
+        cli::DatasetName::CaliforniaHousing => data::spec::DatasetName::CaliforniaHousing,
+    }
+}
+
+fn optimizer(name: cli::OptimizerName) -> OptimizerSpec {
+    let kind = match name {
+        cli::OptimizerName::Sgd => "sgd",
+        cli::OptimizerName::Momentum => "momentum",
+        cli::OptimizerName::Adam => "adam",
+        cli::OptimizerName::Adamw => "adamw",
+        cli::OptimizerName::Rmsprop => "rmsprop",
+        cli::OptimizerName::Adagrad => "adagrad",
+    };
+    OptimizerSpec::with_defaults(kind).expect("every --optimizer name is an optimizer kind")
+}
+
+/// A bar on a terminal (indicatif draws nothing when stderr is not one).
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("lr-find {bar:30} {pos}/{len} steps {msg}")
+            .expect("the progress template is valid"),
+    );
+    bar
+}
+
+/// `--out DIR`: lr_find.json, lr_find.csv and (unless --plot chose a file) lr_find.png.
+fn write_folder(
+    dir: &std::path::Path,
+    finding: &Finding,
+    json: &serde_json::Value,
+    with_plot: bool,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let write = |name: &str, bytes: &[u8]| -> Result<()> {
+        let path = dir.join(name);
+        data::files::write_atomically(&path, bytes)
+            .with_context(|| format!("writing {}", path.display()))
+    };
+    write(
+        "lr_find.json",
+        (serde_json::to_string_pretty(json)? + "\n").as_bytes(),
+    )?;
+    write("lr_find.csv", finding::csv(finding).as_bytes())?;
+    if with_plot {
+        plot::render(&[finding::chart(finding)], &dir.join("lr_find.png"))?;
+    }
+    eprintln!("wrote {}", dir.display());
+    Ok(())
+}
+
+/// `--write-config OUT.toml`: the base config with the chosen schedule at the recommended LR,
+/// over the written run's real number of optimizer steps.
+fn write_config(
+    args: &LrFindArgs,
+    spec: &FindSpec,
+    finding: &Finding,
+    path: &std::path::Path,
+) -> Result<()> {
+    let Some(lr) = finding.agreement.recommended_lr else {
+        bail!(
+            "no usable descent, so no LR to write into {}: see the reason above, and the plot \
+             (--plot) to choose by eye",
+            path.display()
+        );
+    };
+    let mut base = spec.base.clone();
+    // Gradients accumulated over N batches of B rows act as one batch of N × B rows.
+    base.data.batch_size *= spec.accumulate.max(1);
+    let steps_per_epoch = finding.train_rows.div_ceil(base.data.batch_size) as u64;
+    let epochs = args.epochs.unwrap_or(base.train.epochs);
+    let plan = match args.schedule {
+        PlanName::OneCycle => Plan::OneCycle,
+        PlanName::Cosine => Plan::Cosine,
+        PlanName::Constant => Plan::Constant,
+    };
+    let config = config_with(&base, plan, lr, epochs, steps_per_epoch)?;
+    let header = format!(
+        "# Written by `harness lr-find`: recommended LR {lr:.3e} (confidence {}), {} on {}.\n\
+         # {epochs} epochs × {steps_per_epoch} steps per epoch = {} optimizer steps.\n",
+        finding.agreement.confidence.name(),
+        finding.backend,
+        config.data_name(),
+        epochs * steps_per_epoch,
+    );
+    data::files::write_atomically(path, (header + &config.to_toml()).as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "wrote {} (train with: harness train --config {})",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,290 @@
+//! An LR range test's result as people and programs read it: a table, one JSON object, a CSV
+//! of every step and a loss-against-LR chart with the suggestions marked.
+
+use std::fmt::Write as _;
+
+use schedules::lr_find::{Method, Suggestions};
+use serde_json::{Map, Value, json};
+use train::lr_find::{FindSpec, Finding, SeedSweep};
+
+use crate::plot::{Chart, Marker, Series};
+
+/// `{"steepest": 0.12, "minimum": ..., ...}`, `null` where a method found nothing.
+fn by_method(suggestions: &Suggestions) -> Value {
+    let mut map = Map::new();
+    for (method, s) in suggestions {
+        map.insert(method.name().into(), json!(s.map(|s| s.lr)));
+    }
+    Value::Object(map)
+}
+
+fn seed_json(run: &SeedSweep) -> Value {
+    json!({
+        "seed": run.seed,
+        "recommended_lr": run.consensus.recommended_lr,
+        "confidence": run.consensus.confidence.name(),
+        "descent_decades": run.consensus.descent_decades,
+        "method_spread_decades": run.consensus.spread_decades,
+        "suggestions": by_method(&run.suggestions),
+        "stop_reason": run.sweep.stop.name(),
+        "points": run.sweep.points.len(),
+        "seconds": run.seconds,
+    })
+}
+
+/// The JSON object of `--format json` and `lr_find.json`. The curve (`lrs`, `losses`,
+/// `smoothed`) and `suggestions` are the first seed's; `recommended_lr` and `confidence` are
+/// across seeds; `per_seed` appears with more than one seed.
+pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
+    let first = &finding.runs[0];
+    let sweep = &first.sweep;
+    let mut object = json!({
+        "recommended_lr": finding.agreement.recommended_lr,
+        "confidence": finding.agreement.confidence.name(),
+        "reason": first.consensus.reason,
+        "descent_decades": first.consensus.descent_decades,
+        "method_spread_decades": first.consensus.spread_decades,
+        "suggestions": by_method(&first.suggestions),
+        "suggestion_steps": first.suggestions.iter().map(|(m, s)| (m.name().to_string(), json!(s.map(|s| s.index)))).collect::<Map<String, Value>>(),
+        "voters": schedules::lr_find::consensus::VOTERS.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "stop_reason": sweep.stop.name(),
+        "stop": sweep.stop,
+        "stop_step": sweep.points.len().saturating_sub(1),
+        "elapsed_seconds": finding.elapsed_seconds,
+        "lrs": sweep.lrs(),
+        "losses": sweep.losses(),
+        "smoothed": sweep.smoothed(),
+        "settings": {
+            "start_lr": spec.finder.ramp.start_lr,
+            "end_lr": spec.finder.ramp.end_lr,
+            "num_iters": spec.finder.ramp.num_iters,
+            "mode": spec.finder.ramp.mode,
+            "smooth": spec.finder.smooth,
+            "diverge": if spec.finder.diverge.is_finite() { json!(spec.finder.diverge) } else { json!("inf") },
+            "batch_size": spec.base.data.batch_size,
+            "accumulate": spec.accumulate,
+            "validation": spec.validation,
+            "dataset": spec.base.data_name(),
+            "model": spec.base.model,
+            "optimizer": spec.base.optimizer,
+            "seed": spec.base.train.seed,
+        },
+        "backend": finding.backend,
+        "device": finding.device,
+        "harness_version": env!("CARGO_PKG_VERSION"),
+    });
+    if finding.runs.len() > 1 {
+        let map = object.as_object_mut().expect("an object");
+        map.insert(
+            "per_seed".into(),
+            finding.runs.iter().map(seed_json).collect(),
+        );
+        map.insert(
+            "seed_spread_decades".into(),
+            json!(finding.agreement.spread_decades),
+        );
+        map.insert("usable_seeds".into(), json!(finding.agreement.usable));
+    }
+    object
+}
+
+fn lr_text(lr: Option<f64>) -> String {
+    lr.map_or_else(|| "-".into(), |lr| format!("{lr:.3e}"))
+}
+
+/// The table of `--format table`.
+pub fn table(finding: &Finding, spec: &FindSpec) -> String {
+    let first = &finding.runs[0];
+    let ramp = &spec.finder.ramp;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "LR range test on {} ({} training rows), batch {}{}, {}: {} steps from {:e} to {:e} ({}), {} on {}",
+        spec.base.data_name(),
+        finding.train_rows,
+        spec.base.data.batch_size,
+        if spec.accumulate > 1 {
+            format!(" × {} accumulated", spec.accumulate)
+        } else {
+            String::new()
+        },
+        spec.base.optimizer.describe(),
+        ramp.num_iters,
+        ramp.start_lr,
+        ramp.end_lr,
+        format!("{:?}", ramp.mode).to_lowercase(),
+        finding.backend,
+        finding.device,
+    );
+    let _ = writeln!(
+        t,
+        "stopped: {} ({} points){}",
+        first.sweep.stop,
+        first.sweep.points.len(),
+        if spec.validation {
+            ", loss on held-out rows"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(t);
+    let _ = writeln!(t, "{:<22} {:>10} {:>6}", "method", "lr", "step");
+    for (method, s) in &first.suggestions {
+        let note = match method {
+            Method::Minimum => "  (lowest loss ÷ 10)",
+            Method::SteepestFirstHalf => "  (the tutorial's recipe: first half only)",
+            _ => "",
+        };
+        let _ = writeln!(
+            t,
+            "{:<22} {:>10} {:>6}{note}",
+            method.name(),
+            lr_text(s.map(|s| s.lr)),
+            s.map_or_else(|| "-".into(), |s| s.index.to_string()),
+        );
+    }
+    let _ = writeln!(t);
+    if finding.runs.len() > 1 {
+        for run in &finding.runs {
+            let _ = writeln!(
+                t,
+                "seed {:<4} recommended {:>10}  confidence {:<6}  {}",
+                run.seed,
+                lr_text(run.consensus.recommended_lr),
+                run.consensus.confidence.name(),
+                run.sweep.stop.name(),
+            );
+        }
+        let _ = writeln!(
+            t,
+            "seeds: {} of {} usable, spread {} decades",
+            finding.agreement.usable,
+            finding.agreement.seeds,
+            finding
+                .agreement
+                .spread_decades
+                .map_or_else(|| "-".into(), |d| format!("{d:.2}")),
+        );
+    }
+    if let Some(spread) = first.consensus.spread_decades {
+        let _ = writeln!(t, "steepest, minimum and valley span {spread:.2} decades");
+    }
+    let agreement = &finding.agreement;
+    match agreement.recommended_lr {
+        Some(lr) => {
+            let _ = writeln!(
+                t,
+                "recommended lr {lr:.3e}  confidence {}  ({})",
+                agreement.confidence.name(),
+                first.consensus.reason
+            );
+        }
+        None => {
+            let _ = writeln!(
+                t,
+                "recommended lr: none ({})",
+                finding
+                    .runs
+                    .iter()
+                    .find(|r| r.consensus.recommended_lr.is_none())
+                    .map_or("the seeds disagree", |r| r.consensus.reason.as_str())
+            );
+        }
+    }
+    let _ = writeln!(t, "elapsed {:.2} s", finding.elapsed_seconds);
+    t
+}
+
+/// `seed,step,lr,loss,smoothed`, every step of every seed.
+pub fn csv(finding: &Finding) -> String {
+    let mut t = String::from("seed,step,lr,loss,smoothed\n");
+    for run in &finding.runs {
+        for (step, p) in run.sweep.points.iter().enumerate() {
+            let _ = writeln!(
+                t,
+                "{},{step},{:?},{:?},{:?}",
+                run.seed, p.lr, p.loss, p.smoothed
+            );
+        }
+    }
+    t
+}
+
+/// Loss against LR on a log axis, raw and smoothed (first seed; other seeds' smoothed curves
+/// beside it), each suggestion and the recommendation marked.
+pub fn chart(finding: &Finding) -> Chart {
+    let first = &finding.runs[0];
+    // A diverging loss reaches hundreds: the y axis stops at 1.5× the highest smoothed loss
+    // up to the lowest one (the plateau), so the descent stays readable.
+    let cap = finding
+        .runs
+        .iter()
+        .filter_map(|run| {
+            let smoothed = run.sweep.smoothed();
+            let lowest = smoothed
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(b.1))?
+                .0;
+            smoothed[..=lowest].iter().copied().reduce(f64::max)
+        })
+        .reduce(f64::max)
+        .map_or(f64::INFINITY, |top| 1.5 * top);
+    let points = |f: fn(&schedules::lr_find::Point) -> f64, run: &SeedSweep| {
+        run.sweep
+            .points
+            .iter()
+            .map(|p| (p.lr, f(p)))
+            .filter(|&(_, y)| y <= cap)
+            .collect()
+    };
+    let mut series = vec![
+        Series {
+            label: format!("loss (seed {})", first.seed),
+            points: points(|p| p.loss, first),
+        },
+        Series {
+            label: "smoothed".into(),
+            points: points(|p| p.smoothed, first),
+        },
+    ];
+    for run in &finding.runs[1..] {
+        series.push(Series {
+            label: format!("smoothed, seed {}", run.seed),
+            points: points(|p| p.smoothed, run),
+        });
+    }
+    let mut markers: Vec<Marker> = first
+        .suggestions
+        .iter()
+        .filter_map(|(m, s)| {
+            s.map(|s| Marker {
+                x: s.lr,
+                label: match m {
+                    Method::Minimum => "minimum (÷10)".into(),
+                    _ => m.name().into(),
+                },
+            })
+        })
+        .collect();
+    if let Some(lr) = finding.agreement.recommended_lr {
+        markers.push(Marker {
+            x: lr,
+            label: format!("recommended {lr:.2e}"),
+        });
+    }
+    // Staggered labels collide least when neighbours on the axis are neighbours in the list.
+    markers.sort_by(|a, b| a.x.total_cmp(&b.x));
+    Chart {
+        title: format!(
+            "LR range test: confidence {}",
+            finding.agreement.confidence.name()
+        ),
+        x_label: "learning rate".into(),
+        y_label: "loss".into(),
+        log_x: true,
+        log_y: false,
+        series,
+        markers,
+    }
+}

@@ -1,0 +1,225 @@
+//! `harness lr-find` end to end: the default MNIST sweep on the vendored files, and the
+//! options, outputs and errors on tiny synthetic data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .env_remove("HARNESS_DATA")
+        .output()
+        .expect("the harness binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = harness(args);
+    assert!(
+        out.status.success(),
+        "harness {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn failure(args: &[&str]) -> String {
+    let out = harness(args);
+    assert_eq!(out.status.code(), Some(2), "harness {args:?} should exit 2");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Linear regression on 400 synthetic rows, plain SGD, batch 64: it descends, then diverges.
+const SYNTHETIC: &str = include_str!("../../train/tests/fixtures/sweep.toml");
+
+/// A sweep of the synthetic config in `dir` that finds its descent, plus `extra` flags.
+fn sweep(dir: &Path, extra: &[&str]) -> String {
+    let config = synthetic(dir);
+    let mut args = vec!["lr-find", "--config", str_of(&config), "--start-lr", "1e-5"];
+    args.extend(["--num-iters", "80", "--smooth", "0.9"]);
+    args.extend(extra);
+    ok(&args)
+}
+
+fn synthetic(dir: &Path) -> PathBuf {
+    let path = dir.join("run.toml");
+    std::fs::write(&path, SYNTHETIC).unwrap();
+    path
+}
+
+fn str_of(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn the_default_mnist_sweep_runs_on_a_fresh_clone() {
+    // The vendored MNIST and the built-in 784-128-10 MLP; 20 steps keep the debug build quick.
+    let json: Value = serde_json::from_str(&ok(&[
+        "lr-find",
+        "--dataset",
+        "mnist",
+        "--num-iters",
+        "20",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let lrs = json["lrs"].as_array().unwrap();
+    assert!(!lrs.is_empty() && lrs.len() <= 20);
+    assert_eq!(lrs[0].as_f64(), Some(1e-7));
+    for key in ["losses", "smoothed"] {
+        assert_eq!(json[key].as_array().unwrap().len(), lrs.len(), "{key}");
+    }
+    for method in ["steepest", "minimum", "valley", "steepest_first_half"] {
+        assert!(json["suggestions"].get(method).is_some(), "{method}");
+    }
+    for key in [
+        "recommended_lr",
+        "confidence",
+        "stop_reason",
+        "elapsed_seconds",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    assert_eq!(json["settings"]["batch_size"], 128);
+    assert_eq!(json["settings"]["model"]["hidden"][0], 128);
+    assert_eq!(json["settings"]["optimizer"]["kind"], "sgd");
+}
+
+#[test]
+fn the_table_names_every_method_and_the_recommendation() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = sweep(dir.path(), &[]);
+    for word in [
+        "steepest",
+        "minimum",
+        "valley",
+        "steepest_first_half",
+        "recommended lr",
+        "stopped: diverged",
+        "elapsed",
+    ] {
+        assert!(table.contains(word), "{word} missing from:\n{table}");
+    }
+}
+
+#[test]
+fn seeds_are_reported_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let json: Value =
+        serde_json::from_str(&sweep(dir.path(), &["--seeds", "3", "--format", "json"])).unwrap();
+    let per_seed = json["per_seed"].as_array().unwrap();
+    assert_eq!(per_seed.len(), 3);
+    let seeds: Vec<u64> = per_seed
+        .iter()
+        .map(|s| s["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, [11, 12, 13]);
+    for s in per_seed {
+        assert!(s["recommended_lr"].is_number(), "{s}");
+        assert!(s["suggestions"]["steepest"].is_number(), "{s}");
+    }
+    assert!(json["seed_spread_decades"].is_number());
+}
+
+#[test]
+fn the_written_config_trains_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("found.toml");
+    sweep(
+        dir.path(),
+        &["--write-config", str_of(&written), "--epochs", "3"],
+    );
+    let text = std::fs::read_to_string(&written).unwrap();
+    // 320 training rows in batches of 64: 5 steps per epoch, 3 epochs.
+    assert!(
+        text.contains("kind = \"one_cycle\"") && text.contains("total_steps = 15"),
+        "{text}"
+    );
+    let out = dir.path().join("run");
+    ok(&["train", "--config", str_of(&written), "--out", str_of(&out)]);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["steps"], 15);
+}
+
+#[test]
+fn out_writes_json_csv_and_a_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = synthetic(dir.path());
+    let out = dir.path().join("found");
+    let svg = dir.path().join("sweep.svg");
+    ok(&[
+        "lr-find",
+        "--config",
+        str_of(&config),
+        "--num-iters",
+        "30",
+        "--out",
+        str_of(&out),
+    ]);
+    for file in ["lr_find.json", "lr_find.csv", "lr_find.png"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let csv = std::fs::read_to_string(out.join("lr_find.csv")).unwrap();
+    assert!(csv.starts_with("seed,step,lr,loss,smoothed\n"));
+    ok(&[
+        "lr-find",
+        "--config",
+        str_of(&config),
+        "--num-iters",
+        "30",
+        "--plot",
+        str_of(&svg),
+    ]);
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}
+
+#[test]
+fn bad_settings_exit_2_naming_the_flag() {
+    let e = failure(&["lr-find", "--dataset", "mnist", "--start-lr", "0"]);
+    assert!(
+        e.contains("--start-lr = 0: must be a finite number greater than 0"),
+        "{e}"
+    );
+    let e = failure(&["lr-find", "--dataset", "mnist", "--end-lr", "1e-9"]);
+    assert!(
+        e.contains("--end-lr = 0.000000001 must be greater than --start-lr"),
+        "{e}"
+    );
+    let e = failure(&["lr-find", "--dataset", "mnist", "--smooth", "1"]);
+    assert!(e.contains("--smooth = 1: must be in [0, 1)"), "{e}");
+    let e = failure(&["lr-find", "--config", "no/such.toml"]);
+    assert!(e.contains("no/such.toml"), "{e}");
+    let e = failure(&["lr-find"]);
+    assert!(e.contains("--dataset"), "{e}");
+}
+
+#[test]
+fn no_usable_descent_writes_no_config() {
+    // Ten steps between 1e-7 and 1e-6: nothing moves.
+    let dir = tempfile::tempdir().unwrap();
+    let config = synthetic(dir.path());
+    let written = dir.path().join("found.toml");
+    let out = harness(&[
+        "lr-find",
+        "--config",
+        str_of(&config),
+        "--end-lr",
+        "1e-6",
+        "--num-iters",
+        "10",
+        "--write-config",
+        str_of(&written),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("recommended lr: none (no usable descent"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no usable descent"));
+    assert!(!written.exists());
+}

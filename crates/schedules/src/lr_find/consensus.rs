@@ -1,0 +1,434 @@
+//! From four suggestions to one number a user can act on.
+//!
+//! The loss falls fastest at `steepest` and bottoms out at the lowest smoothed loss. The
+//! recommended LR is the middle of that final descent in log space, `√(steepest × lowest)`:
+//! large enough to train fast, a safe distance below where the loss turns up. On MNIST with
+//! SGD, `minimum` (lowest ÷ 10) and `valley` land a decade or more lower, where one epoch of
+//! training falls short of the accuracy the middle of the descent reaches (README, "lr-find").
+//! The confidence says how sharp the descent is (how far its ends lie from the middle) and,
+//! with several seeds, how well the seeds agree. A curve without a clear descent gets no
+//! number at all: a confident-looking LR read off a flat or noisy curve is worse than none.
+//! `spread_decades` reports how far apart the three classic rules (`steepest`, `minimum`,
+//! `valley`) are, for the record.
+
+use serde::{Deserialize, Serialize};
+
+use super::suggest::{Method, Suggestions};
+
+/// The rules whose spread is reported. `steepest_first_half` is left out: it never looks past
+/// the first half of the points, which on the default 8-decade sweep ends near 3e-4, usually
+/// before the descent.
+pub const VOTERS: [Method; 3] = [Method::Steepest, Method::Minimum, Method::Valley];
+
+/// Spreads (decades) up to which a descent, or the seeds, count as agreeing well, or at all.
+pub const HIGH_SPREAD: f64 = 0.5;
+pub const MEDIUM_SPREAD: f64 = 1.0;
+
+/// The smoothed loss must fall by at least this fraction of where it started ...
+pub const MIN_RELATIVE_DROP: f64 = 0.1;
+/// ... and by at least this many standard deviations of the step-to-step noise.
+pub const MIN_DROP_IN_NOISE: f64 = 3.0;
+
+/// How far to trust the recommendation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// No usable descent: no recommendation.
+    None,
+    /// The rules disagree by more than a decade.
+    Low,
+    /// Within a decade.
+    Medium,
+    /// Within half a decade.
+    High,
+}
+
+impl Confidence {
+    /// The level a spread in decades earns.
+    pub fn of_spread(decades: f64) -> Confidence {
+        if decades <= HIGH_SPREAD {
+            Confidence::High
+        } else if decades <= MEDIUM_SPREAD {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::None => "none",
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// The recommendation of one sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Consensus {
+    pub recommended_lr: Option<f64>,
+    /// `log10(lowest / steepest)`: the width of the final descent, in decades.
+    pub descent_decades: Option<f64>,
+    /// `log10(max / min)` over the suggestions of [`VOTERS`].
+    pub spread_decades: Option<f64>,
+    pub confidence: Confidence,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// Median of `values` (mean of the middle two for an even count); `None` if empty.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
+}
+
+/// The median in log space and the spread `log10(max / min)` of positive `lrs`.
+fn log_median_and_spread(lrs: &[f64]) -> Option<(f64, f64)> {
+    let logs: Vec<f64> = lrs.iter().map(|lr| lr.log10()).collect();
+    let mid = median(logs.clone())?;
+    let (lo, hi) = logs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &l| {
+            (lo.min(l), hi.max(l))
+        });
+    Some((10f64.powf(mid), hi - lo))
+}
+
+/// The standard deviation of the step-to-step noise of `losses`, robustly: the median
+/// absolute first difference, scaled to a normal σ (`/ 0.6745`) and for the difference of two
+/// draws (`/ √2`). A smooth trend adds little to it; outliers do not move it.
+pub fn noise_sigma(losses: &[f64]) -> f64 {
+    let diffs: Vec<f64> = losses.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    median(diffs).map_or(0.0, |m| m / 0.6745 / std::f64::consts::SQRT_2)
+}
+
+/// Whether the curve descends clearly enough to read LRs off it: `Err` says why not.
+///
+/// The smoothed loss, from the end of the first 10% of the points to its minimum, must fall by
+/// [`MIN_RELATIVE_DROP`] of its value and by [`MIN_DROP_IN_NOISE`] noise σ of the raw losses.
+pub fn check_descent(losses: &[f64], smoothed: &[f64]) -> Result<(), String> {
+    let n = smoothed.len();
+    if n < 10 {
+        return Err(format!(
+            "only {n} points: the sweep stopped before it could show a descent (lower --start-lr, \
+             or raise --diverge)"
+        ));
+    }
+    let start = smoothed[n / 10];
+    let lowest = smoothed[n / 10..]
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let drop = start - lowest;
+    let sigma = noise_sigma(losses);
+    if drop < MIN_RELATIVE_DROP * start.abs() {
+        return Err(format!(
+            "the smoothed loss falls only from {start:.4} to {lowest:.4} ({:.1}%): the curve is \
+             flat over this range (widen --start-lr/--end-lr, or check the model learns at all)",
+            100.0 * drop / start.abs()
+        ));
+    }
+    if drop < MIN_DROP_IN_NOISE * sigma {
+        return Err(format!(
+            "the smoothed loss falls by {drop:.4}, within {MIN_DROP_IN_NOISE} times the \
+             step-to-step noise ({sigma:.4}): too noisy to read (raise --batch-size or \
+             --accumulate, or use --val)"
+        ));
+    }
+    Ok(())
+}
+
+/// The recommendation for one sweep: `losses` raw, `smoothed` as the suggestions saw them.
+pub fn consensus(losses: &[f64], smoothed: &[f64], suggestions: &Suggestions) -> Consensus {
+    let none = |reason: String| Consensus {
+        recommended_lr: None,
+        descent_decades: None,
+        spread_decades: None,
+        confidence: Confidence::None,
+        reason: format!("no usable descent: {reason}"),
+    };
+    if let Err(reason) = check_descent(losses, smoothed) {
+        return none(reason);
+    }
+    let found = |method: Method| {
+        suggestions
+            .iter()
+            .find(|(m, _)| *m == method)
+            .and_then(|(_, s)| *s)
+            .filter(|s| s.lr.is_finite() && s.lr > 0.0)
+    };
+    let votes: Vec<f64> = VOTERS
+        .iter()
+        .filter_map(|&m| found(m))
+        .map(|s| s.lr)
+        .collect();
+    let spread = (votes.len() >= 2)
+        .then(|| log_median_and_spread(&votes).map(|(_, spread)| spread))
+        .flatten();
+    let (Some(steepest), Some(minimum)) = (found(Method::Steepest), found(Method::Minimum)) else {
+        return none("the loss never falls between the noisy start and its lowest point".into());
+    };
+    // `minimum` is the lowest loss's LR ÷ 10: undo that to get the bottom of the descent.
+    let lowest = minimum.lr * 10.0;
+    let width = (lowest / steepest.lr).log10();
+    if width <= 0.0 {
+        return none("the steepest fall is not below the lowest loss".into());
+    }
+    let recommended = (steepest.lr * lowest).sqrt();
+    Consensus {
+        recommended_lr: Some(recommended),
+        descent_decades: Some(width),
+        spread_decades: spread,
+        confidence: Confidence::of_spread(width / 2.0),
+        reason: format!(
+            "middle of the descent from the steepest fall ({:.2e}) to the lowest loss ({lowest:.2e}), \
+             {width:.2} decades wide",
+            steepest.lr
+        ),
+    }
+}
+
+/// The recommendation across repeated sweeps with different seeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedAgreement {
+    /// Median, in log space, of the seeds that recommended an LR.
+    pub recommended_lr: Option<f64>,
+    /// `log10(max / min)` over those seeds.
+    pub spread_decades: Option<f64>,
+    /// The lower of the seeds' median confidence and the level their spread earns.
+    pub confidence: Confidence,
+    /// Seeds that recommended an LR, of all seeds.
+    pub usable: usize,
+    pub seeds: usize,
+}
+
+/// Combines the sweeps of several seeds. Fewer than half usable gives no recommendation.
+pub fn agree_across_seeds(per_seed: &[Consensus]) -> SeedAgreement {
+    let lrs: Vec<f64> = per_seed.iter().filter_map(|c| c.recommended_lr).collect();
+    let (usable, seeds) = (lrs.len(), per_seed.len());
+    let mut levels: Vec<Confidence> = per_seed.iter().map(|c| c.confidence).collect();
+    levels.sort();
+    let median_level = levels.get(levels.len() / 2).copied();
+    match (log_median_and_spread(&lrs), median_level) {
+        (Some((lr, spread)), Some(level)) if 2 * usable >= seeds => SeedAgreement {
+            recommended_lr: Some(lr),
+            spread_decades: Some(spread),
+            confidence: level.min(Confidence::of_spread(spread)),
+            usable,
+            seeds,
+        },
+        _ => SeedAgreement {
+            recommended_lr: None,
+            spread_decades: None,
+            confidence: Confidence::None,
+            usable,
+            seeds,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::smooth::smooth;
+    use super::super::suggest::{Suggestion, suggest_all};
+    use super::*;
+
+    fn lrs(n: usize) -> Vec<f64> {
+        (0..n).map(|i| 1e-7 * 10f64.powf(i as f64 / 10.0)).collect()
+    }
+
+    /// A deterministic pseudo-random sequence in [−1, 1] (a 64-bit LCG), for noise.
+    fn noise(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// A sweep-like curve: plateau 2.3, logistic drop to 0.3 centred at 10^centre, blow-up a
+    /// decade and a half later, plus noise of amplitude `amp`.
+    fn sweep_curve(centre: f64, amp: f64, seed: u64) -> (Vec<f64>, Vec<f64>) {
+        let lrs = lrs(80);
+        let losses = lrs
+            .iter()
+            .zip(noise(80, seed))
+            .map(|(&lr, e)| {
+                let x = lr.log10() - centre;
+                let blow_up = if x > 1.5 {
+                    5.0 * (x - 1.5).powi(2)
+                } else {
+                    0.0
+                };
+                0.3 + 2.0 / (1.0 + (4.0 * x).exp()) + blow_up + amp * e
+            })
+            .collect();
+        (lrs, losses)
+    }
+
+    fn decide(lrs: &[f64], losses: &[f64]) -> Consensus {
+        let smoothed = smooth(losses, 0.98);
+        consensus(losses, &smoothed, &suggest_all(lrs, &smoothed))
+    }
+
+    #[test]
+    fn a_noisy_cliff_gets_a_recommendation_on_the_descent() {
+        let (lrs, losses) = sweep_curve(-2.0, 0.05, 7);
+        let c = decide(&lrs, &losses);
+        let lr = c.recommended_lr.expect("a clear descent");
+        // The drop is centred at 1e-2 and the smoothing lags it by a few points: the
+        // recommendation must sit on the descent, between 10^-3 and 10^-0.5.
+        assert!((-3.0..=-0.5).contains(&lr.log10()), "{lr} ({c:?})");
+        assert_ne!(c.confidence, Confidence::None);
+    }
+
+    #[test]
+    fn a_flat_noisy_line_gets_no_number() {
+        for seed in 0..20 {
+            let losses: Vec<f64> = noise(100, seed).iter().map(|e| 1.0 + 0.5 * e).collect();
+            let c = decide(&lrs(100), &losses);
+            assert_eq!(c.confidence, Confidence::None, "seed {seed}: {c:?}");
+            assert_eq!(c.recommended_lr, None);
+            assert!(c.reason.starts_with("no usable descent"), "{}", c.reason);
+        }
+    }
+
+    #[test]
+    fn a_flat_quiet_line_gets_no_number() {
+        let c = decide(&lrs(100), &[2.3; 100]);
+        assert_eq!(c.confidence, Confidence::None);
+        assert!(c.reason.contains("flat"), "{}", c.reason);
+    }
+
+    #[test]
+    fn a_descent_drowned_in_noise_gets_no_number() {
+        // A 0.3 drop under noise of amplitude 1.5 (σ ≈ 0.87).
+        let lrs = lrs(100);
+        let losses: Vec<f64> = lrs
+            .iter()
+            .zip(noise(100, 3))
+            .map(|(lr, e)| 3.0 - 0.3 * (lr.log10() + 7.0) / 10.0 + 1.5 * e)
+            .collect();
+        let c = decide(&lrs, &losses);
+        assert_eq!(c.confidence, Confidence::None, "{c:?}");
+    }
+
+    #[test]
+    fn a_sweep_that_stopped_at_once_gets_no_number() {
+        let c = decide(&lrs(5), &[2.0, 1.0, 0.5, 9.0, 20.0]);
+        assert!(c.reason.contains("only 5 points"), "{}", c.reason);
+    }
+
+    #[test]
+    fn the_middle_of_the_descent() {
+        // Hand-made suggestions on a curve with a clear descent.
+        let (_, losses) = sweep_curve(-2.0, 0.0, 0);
+        let smoothed = smooth(&losses, 0.98);
+        let at = |lr: f64| Some(Suggestion { lr, index: 0 });
+        let decide = |steepest, minimum, valley| {
+            let suggestions = vec![
+                (Method::Steepest, steepest),
+                (Method::Minimum, minimum),
+                (Method::Valley, valley),
+                (Method::SteepestFirstHalf, at(1e-6)),
+            ];
+            consensus(&losses, &smoothed, &suggestions)
+        };
+        // Steepest 1e-3, lowest loss at 1 (minimum 1e-1): √(1e-3 · 1) = 10^-1.5, a descent
+        // 3 decades wide (1.5 on each side of the middle): low. The voters span 1e-3..1e-1.
+        let c = decide(at(1e-3), at(1e-1), at(1e-2));
+        assert!((c.recommended_lr.unwrap() / 10f64.powf(-1.5) - 1.0).abs() < 1e-12);
+        assert!((c.descent_decades.unwrap() - 3.0).abs() < 1e-12);
+        assert!((c.spread_decades.unwrap() - 2.0).abs() < 1e-12);
+        assert_eq!(c.confidence, Confidence::Low);
+        // Steepest 1e-2, lowest 2e-2: √2e-4, 0.3 decades wide: high. valley found nothing.
+        let c = decide(at(1e-2), at(2e-3), None);
+        assert!((c.recommended_lr.unwrap() / 2e-4f64.sqrt() - 1.0).abs() < 1e-12);
+        assert_eq!(c.confidence, Confidence::High);
+        // 1.6 decades wide: 0.8 either side, medium.
+        let c = decide(at(1e-3), at(10f64.powf(-2.4)), None);
+        assert_eq!(c.confidence, Confidence::Medium);
+        // The steepest fall at or past the lowest loss, or missing: no number.
+        let c = decide(at(1e-1), at(1e-3), at(1e-2));
+        assert_eq!((c.recommended_lr, c.confidence), (None, Confidence::None));
+        let c = decide(None, at(1e-3), at(1e-2));
+        assert_eq!((c.recommended_lr, c.confidence), (None, Confidence::None));
+    }
+
+    #[test]
+    fn confidence_levels() {
+        assert_eq!(Confidence::of_spread(0.0), Confidence::High);
+        assert_eq!(Confidence::of_spread(0.5), Confidence::High);
+        assert_eq!(Confidence::of_spread(0.51), Confidence::Medium);
+        assert_eq!(Confidence::of_spread(1.0), Confidence::Medium);
+        assert_eq!(Confidence::of_spread(1.01), Confidence::Low);
+    }
+
+    #[test]
+    fn noise_sigma_of_a_known_sequence() {
+        // Alternating ±a has first differences of 2a: σ = 2a / 0.6745 / √2.
+        let seq: Vec<f64> = (0..50)
+            .map(|i| if i % 2 == 0 { 0.1 } else { -0.1 })
+            .collect();
+        let want = 0.2 / 0.6745 / std::f64::consts::SQRT_2;
+        assert!((noise_sigma(&seq) - want).abs() < 1e-12);
+        assert_eq!(noise_sigma(&[1.0; 10]), 0.0);
+    }
+
+    fn with(lr: Option<f64>, confidence: Confidence) -> Consensus {
+        Consensus {
+            recommended_lr: lr,
+            descent_decades: lr.map(|_| 0.0),
+            spread_decades: lr.map(|_| 0.0),
+            confidence,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn seeds_that_agree() {
+        let per_seed = [
+            with(Some(0.1), Confidence::High),
+            with(Some(0.2), Confidence::High),
+            with(Some(0.15), Confidence::Medium),
+        ];
+        let a = agree_across_seeds(&per_seed);
+        assert!((a.recommended_lr.unwrap() - 0.15).abs() < 1e-12);
+        assert!((a.spread_decades.unwrap() - 2f64.log10()).abs() < 1e-12);
+        assert_eq!((a.confidence, a.usable, a.seeds), (Confidence::High, 3, 3));
+    }
+
+    #[test]
+    fn seeds_that_disagree_lower_the_confidence() {
+        let per_seed = [
+            with(Some(0.01), Confidence::High),
+            with(Some(1.0), Confidence::High),
+        ];
+        let a = agree_across_seeds(&per_seed);
+        assert_eq!(a.confidence, Confidence::Low);
+        assert!((a.recommended_lr.unwrap() - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mostly_unusable_seeds_give_no_number() {
+        let per_seed = [
+            with(Some(0.1), Confidence::High),
+            with(None, Confidence::None),
+            with(None, Confidence::None),
+        ];
+        let a = agree_across_seeds(&per_seed);
+        assert_eq!((a.recommended_lr, a.confidence), (None, Confidence::None));
+        assert_eq!((a.usable, a.seeds), (1, 3));
+    }
+}

@@ -1,0 +1,277 @@
+//! The LR range test on a real model and data. [`find`] prepares the data once and then, for
+//! each seed, builds the model and optimizer of the run config and hands
+//! [`schedules::lr_find::sweep`] a closure that takes one optimizer step at the LR it is given
+//! ([`sweep_model`]). The sweep works on clones: the model and optimizer it starts from are
+//! never changed, so a caller can train from them right after.
+
+use std::time::Instant;
+
+use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
+use data::spec::{DatasetName, prepare};
+use models::batch::DeviceData;
+use models::{Model, Task};
+use schedules::lr_find::{
+    Consensus, FinderConfig, SeedAgreement, Suggestions, Sweep, agree_across_seeds, consensus,
+    suggest_all, sweep,
+};
+use schedules::{Schedule, ScheduleConfig};
+
+use crate::backend::Backend;
+use crate::config::RunConfig;
+use crate::run::{RunError, device_name, evaluate, step_seed};
+
+/// What to sweep.
+#[derive(Clone, Debug)]
+pub struct FindSpec {
+    /// Data, model, optimizer, batch size and seed; its schedule is ignored.
+    pub base: RunConfig,
+    pub finder: FinderConfig,
+    /// Mini-batches whose gradients make one optimizer step (the loss is their mean).
+    pub accumulate: usize,
+    /// Read the loss on held-out rows after each step instead of the training batch's.
+    pub validation: bool,
+    /// Sweeps with seeds `base.train.seed`, `+1`, ...: each draws its own initial weights and
+    /// batch order.
+    pub seeds: usize,
+}
+
+/// Rows held out for `--val`: a tenth of the training rows, at most this many.
+pub const VALIDATION_ROWS: usize = 2000;
+
+/// One seed's sweep and what was read off it.
+#[derive(Clone, Debug)]
+pub struct SeedSweep {
+    pub seed: u64,
+    pub sweep: Sweep,
+    /// Read off the smoothed loss.
+    pub suggestions: Suggestions,
+    pub consensus: Consensus,
+    pub seconds: f64,
+}
+
+/// Everything a sweep found.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub runs: Vec<SeedSweep>,
+    /// The recommendation across seeds (with one seed, that seed's).
+    pub agreement: SeedAgreement,
+    /// Optimizer steps per epoch of a training run on the same data and batch size.
+    pub steps_per_epoch: u64,
+    pub train_rows: usize,
+    pub backend: String,
+    pub device: String,
+    /// From the call to the last sweep's end, data loading included.
+    pub elapsed_seconds: f64,
+}
+
+/// The data and settings a sweep steps through.
+pub struct SweepInput<'a> {
+    /// Training rows on the autodiff device.
+    pub train: &'a DeviceData,
+    /// Held-out rows (plain device) for the validation loss, or `None` for the batch loss.
+    pub validation: Option<&'a DeviceData>,
+    pub task: Task,
+    pub batch_size: usize,
+    pub accumulate: usize,
+    /// Batch order and dropout.
+    pub seed: u64,
+}
+
+/// Sweeps `finder`'s ramp from `model` and `optimizer` (neither is changed). `on_step(step, lr,
+/// loss)` sees each step, e.g. for a progress bar.
+pub fn sweep_model(
+    model: &Model,
+    optimizer: &ModuleOptimizer,
+    input: &SweepInput<'_>,
+    finder: &FinderConfig,
+    mut on_step: impl FnMut(u64, f64, f64),
+) -> Sweep {
+    let mut slot = Some(model.clone());
+    let mut optimizer = optimizer.clone();
+    let device = input.train.features.device();
+    let mut batches =
+        (0u64..).flat_map(|epoch| input.train.epoch(input.batch_size, input.seed, epoch));
+    let accumulate = input.accumulate.max(1);
+    let mut step = 0u64;
+    let outcome = sweep(finder, |lr| {
+        device.seed(step_seed(input.seed, step));
+        let model = slot.take().expect("the model is put back after every step");
+        let mut accumulator = GradientsAccumulator::<Model>::new();
+        let mut loss_sum = 0.0;
+        for _ in 0..accumulate {
+            let batch = batches.next().expect("the epochs never run out");
+            let loss = batch.y.loss(model.forward(batch.x));
+            loss_sum += f64::from(loss.clone().into_scalar::<f32>());
+            // The mean over the micro-batches, as one batch `accumulate` times larger.
+            let loss = if accumulate > 1 {
+                loss.div_scalar(accumulate as f32)
+            } else {
+                loss
+            };
+            accumulator.accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
+        }
+        let model = optimizer.step(lr, model, accumulator.grads());
+        let loss = match input.validation {
+            Some(held_out) => evaluate(&model, held_out, input.task, 1024).loss,
+            None => loss_sum / accumulate as f64,
+        };
+        slot = Some(model);
+        on_step(step, lr, loss);
+        step += 1;
+        Ok::<_, std::convert::Infallible>(loss)
+    });
+    match outcome {
+        Ok(s) => s,
+        Err(never) => match never {},
+    }
+}
+
+/// Runs the LR range test of `spec` on `backend`, `spec.seeds` times. `on_step(seed index,
+/// step, lr, loss)` sees every step.
+///
+/// # Errors
+/// Bad settings, missing data or backend.
+pub fn find(
+    spec: &FindSpec,
+    backend: Backend,
+    data_dir: Option<&std::path::Path>,
+    mut on_step: impl FnMut(usize, u64, f64, f64),
+) -> Result<Finding, RunError> {
+    let started = Instant::now();
+    spec.finder.validate()?;
+    let device = backend.device()?;
+    let train_device = device.clone().autodiff();
+    let config = &spec.base;
+    let prepared = prepare(&config.data, data_dir)?;
+    let task = Task::of(prepared.classes);
+    let all_train = DeviceData::from_host(&prepared.train, config.data.normalize, &train_device);
+    let batch_size = config.data.batch_size.max(1);
+    let steps_per_epoch = all_train.num_batches(batch_size) as u64;
+    // With --val, the last rows of the training part (shuffled: the split of tabular data is
+    // seeded, and MNIST's files are not in label order) are held out and never trained on.
+    let (train, held_out) = if spec.validation {
+        let n = all_train.len();
+        let held = (n / 10).clamp(1, VALIDATION_ROWS);
+        let validation = DeviceData::from_host(&prepared.train, config.data.normalize, &device)
+            .part(n - held, n);
+        (all_train.part(0, n - held), Some(validation))
+    } else {
+        (all_train, None)
+    };
+    let mut runs = Vec::with_capacity(spec.seeds);
+    for i in 0..spec.seeds.max(1) {
+        let t0 = Instant::now();
+        let seed = config.train.seed + i as u64;
+        let model = Model::init(
+            &config.model,
+            prepared.train.width(),
+            task,
+            seed,
+            &train_device,
+        )?;
+        let optimizer = config.optimizer.build();
+        let input = SweepInput {
+            train: &train,
+            validation: held_out.as_ref(),
+            task,
+            batch_size,
+            accumulate: spec.accumulate,
+            seed,
+        };
+        let sweep = sweep_model(
+            &model,
+            &optimizer,
+            &input,
+            &spec.finder,
+            |step, lr, loss| on_step(i, step, lr, loss),
+        );
+        let smoothed = sweep.smoothed();
+        let suggestions = suggest_all(&sweep.lrs(), &smoothed);
+        let consensus = consensus(&sweep.losses(), &smoothed, &suggestions);
+        runs.push(SeedSweep {
+            seed,
+            sweep,
+            suggestions,
+            consensus,
+            seconds: t0.elapsed().as_secs_f64(),
+        });
+    }
+    let per_seed: Vec<Consensus> = runs.iter().map(|r| r.consensus.clone()).collect();
+    Ok(Finding {
+        agreement: agree_across_seeds(&per_seed),
+        runs,
+        steps_per_epoch,
+        train_rows: prepared.train.len(),
+        backend: backend.name().to_string(),
+        device: device_name(&device),
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The run config `harness lr-find` uses for `--dataset` alone: MNIST and Fashion-MNIST get the
+/// classic 784-128-10 MLP (ReLU) on normalized pixels, tabular data a linear regressor; all
+/// with plain SGD and batch 128.
+pub fn default_config(dataset: DatasetName) -> RunConfig {
+    let (name, model) = match dataset {
+        DatasetName::Mnist => (
+            "mnist",
+            "kind = \"mlp\"\nhidden = [128]\nactivation = \"relu\"",
+        ),
+        DatasetName::FashionMnist => (
+            "fashion_mnist",
+            "kind = \"mlp\"\nhidden = [128]\nactivation = \"relu\"",
+        ),
+        DatasetName::CaliforniaHousing => ("california_housing", "kind = \"linear\""),
+        DatasetName::Synthetic => ("synthetic", "kind = \"linear\""),
+    };
+    let text = format!(
+        "[data]\ndataset = \"{name}\"\nbatch_size = 128\nnormalize = true\n\n[model]\n{model}\n\n\
+         [optimizer]\nkind = \"sgd\"\n\n[schedule]\nkind = \"constant\"\nlr = 0.01\n"
+    );
+    RunConfig::parse(&text, std::path::Path::new("<built-in>"))
+        .expect("the built-in lr-find configs are valid")
+}
+
+/// The schedule a written config trains with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// One-cycle with `max_lr` at the recommended LR over the whole run.
+    OneCycle,
+    /// Cosine annealing from the recommended LR to 0 over the whole run.
+    Cosine,
+    /// The recommended LR throughout.
+    Constant,
+}
+
+/// `base` with the schedule `plan` at `lr` over `epochs × steps_per_epoch` optimizer steps:
+/// a config `harness train` runs unchanged.
+///
+/// # Errors
+/// An LR the schedule rejects (not finite and positive).
+pub fn config_with(
+    base: &RunConfig,
+    plan: Plan,
+    lr: f64,
+    epochs: u64,
+    steps_per_epoch: u64,
+) -> Result<RunConfig, schedules::ScheduleError> {
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(schedules::ScheduleError::NotPositive {
+            field: "lr".into(),
+            value: lr,
+        });
+    }
+    let total = epochs * steps_per_epoch;
+    let text = match plan {
+        Plan::OneCycle => format!("kind = \"one_cycle\"\nmax_lr = {lr:e}\ntotal_steps = {total}"),
+        Plan::Cosine => format!("kind = \"cosine\"\nlr = {lr:e}\nt_max = {total}"),
+        Plan::Constant => format!("kind = \"constant\"\nlr = {lr:e}"),
+    };
+    let schedule: ScheduleConfig =
+        toml::from_str(&text).expect("the written schedules are well-formed TOML");
+    Schedule::new(schedule.clone())?;
+    let mut config = base.clone();
+    config.schedule = schedule;
+    config.train.epochs = epochs;
+    Ok(config)
+}

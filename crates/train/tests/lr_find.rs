@@ -1,0 +1,193 @@
+//! The LR range test on real (small, synthetic) models: what the sweep leaves untouched, what
+//! it repeats exactly, and that its options mean what they say.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use burn::tensor::{Tensor, TensorData};
+use data::spec::prepare;
+use models::batch::DeviceData;
+use models::{Model, Task};
+use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
+use schedules::lr_find::{Confidence, FinderConfig, StopReason};
+use train::backend::Backend;
+use train::config::RunConfig;
+use train::lr_find::{FindSpec, Plan, SweepInput, config_with, find, sweep_model};
+
+/// Linear regression on 400 synthetic rows, plain SGD, batch 64 (the file says more).
+const RUN: &str = include_str!("fixtures/sweep.toml");
+
+fn config() -> RunConfig {
+    RunConfig::parse(RUN, Path::new("run.toml")).unwrap()
+}
+
+fn finder(num_iters: u64) -> FinderConfig {
+    FinderConfig {
+        ramp: LrRangeConfig {
+            start_lr: 1e-5,
+            end_lr: 10.0,
+            num_iters,
+            mode: RampMode::Exp,
+        },
+        smooth: 0.9,
+        diverge: 4.0,
+    }
+}
+
+fn spec(num_iters: u64) -> FindSpec {
+    FindSpec {
+        base: config(),
+        finder: finder(num_iters),
+        accumulate: 1,
+        validation: false,
+        seeds: 1,
+    }
+}
+
+/// burn's seeded random numbers come from one generator per process: tests that draw initial
+/// weights must not run at the same time, or they take each other's numbers.
+fn exclusive() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn run(spec: &FindSpec) -> train::lr_find::Finding {
+    let _guard = exclusive();
+    find(spec, Backend::Flex, None, |_, _, _, _| {}).unwrap()
+}
+
+#[test]
+fn the_model_and_optimizer_the_sweep_starts_from_are_not_changed() {
+    let _guard = exclusive();
+    let config = config();
+    let device = Backend::Flex.device().unwrap().autodiff();
+    let prepared = prepare(&config.data, None).unwrap();
+    let train = DeviceData::from_host(&prepared.train, false, &device);
+    let model = Model::init(&config.model, 3, Task::Regression, 1, &device).unwrap();
+    // Momentum: an optimizer with state the sweep could leak into.
+    let optimizer = train::optimizer::OptimizerSpec::with_defaults("momentum")
+        .unwrap()
+        .build();
+    let probe = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, -2.0, 0.5], [1, 3]), &device);
+    let before = model.forward(probe.clone()).into_data();
+    let input = SweepInput {
+        train: &train,
+        validation: None,
+        task: Task::Regression,
+        batch_size: 64,
+        accumulate: 1,
+        seed: 0,
+    };
+    let sweep = sweep_model(&model, &optimizer, &input, &finder(40), |_, _, _| {});
+    assert!(
+        sweep.points.len() > 10,
+        "the sweep trained: {:?}",
+        sweep.stop
+    );
+    // The loss moved, so the sweep's copy changed ...
+    let losses = sweep.losses();
+    assert!(losses.iter().any(|&l| (l - losses[0]).abs() > 1e-3));
+    // ... and the original did not, bit for bit; the optimizer still has no state.
+    assert_eq!(model.forward(probe).into_data(), before);
+    assert_eq!(optimizer.to_record().len(), 0);
+}
+
+#[test]
+fn a_seeded_sweep_repeats_bit_for_bit() {
+    let s = spec(50);
+    let (a, b) = (run(&s), run(&s));
+    assert_eq!(a.runs[0].sweep, b.runs[0].sweep);
+    let mut other = s.clone();
+    other.base.train.seed += 1;
+    assert_ne!(run(&other).runs[0].sweep.losses(), a.runs[0].sweep.losses());
+}
+
+#[test]
+fn linear_regression_diverges_past_its_stable_lr_and_the_recommendation_lies_below() {
+    // SGD on standardized features diverges once the LR passes 2 / λ_max of the Hessian (about
+    // 1 here): the sweep must stop there, and recommend an LR that is lower.
+    let f = run(&spec(80));
+    let sweep = &f.runs[0].sweep;
+    let StopReason::Diverged { step, .. } = sweep.stop else {
+        panic!("expected divergence, got {:?}", sweep.stop)
+    };
+    let diverged_at = sweep.points[step as usize].lr;
+    let recommended = f.agreement.recommended_lr.expect("a clear descent");
+    assert!(recommended < diverged_at, "{recommended} vs {diverged_at}");
+    assert_ne!(f.agreement.confidence, Confidence::None);
+}
+
+#[test]
+fn accumulating_two_batches_of_16_is_one_batch_of_32() {
+    // The first 32 rows of each permutation form either one batch of 32 or two of 16; the mean
+    // loss and the gradient agree up to float rounding.
+    let mut accumulated = spec(30);
+    accumulated.accumulate = 2;
+    accumulated.base.data.batch_size = 16;
+    let mut single = spec(30);
+    single.base.data.batch_size = 32;
+    let (a, b) = (run(&accumulated), run(&single));
+    let (a, b) = (a.runs[0].sweep.losses(), b.runs[0].sweep.losses());
+    assert_eq!(a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-4 * y.abs().max(1.0),
+            "step {i}: {x} vs {y}"
+        );
+    }
+}
+
+#[test]
+fn the_validation_loss_is_read_on_held_out_rows() {
+    let mut s = spec(30);
+    s.validation = true;
+    let with_val = run(&s);
+    let without = run(&spec(30));
+    // Held-out losses differ from batch losses, and do not jump around like them: the
+    // validation curve is smoother (smaller mean absolute step on the plateau).
+    let (v, t) = (
+        with_val.runs[0].sweep.losses(),
+        without.runs[0].sweep.losses(),
+    );
+    assert_ne!(v, t);
+    let roughness = |l: &[f64]| l[..10].windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>();
+    assert!(roughness(&v) < roughness(&t), "{v:?} vs {t:?}");
+}
+
+#[test]
+fn several_seeds_are_reported_and_combined() {
+    let mut s = spec(60);
+    s.seeds = 3;
+    let f = run(&s);
+    assert_eq!(
+        f.runs.iter().map(|r| r.seed).collect::<Vec<_>>(),
+        [11, 12, 13]
+    );
+    assert_eq!((f.agreement.seeds, f.agreement.usable), (3, 3));
+    let spread = f.agreement.spread_decades.unwrap();
+    let lrs: Vec<f64> = f
+        .runs
+        .iter()
+        .map(|r| r.consensus.recommended_lr.unwrap().log10())
+        .collect();
+    let want =
+        lrs.iter().copied().fold(f64::MIN, f64::max) - lrs.iter().copied().fold(f64::MAX, f64::min);
+    assert!((spread - want).abs() < 1e-12);
+}
+
+#[test]
+fn the_written_config_spans_the_real_run() {
+    let base = config();
+    let c = config_with(&base, Plan::OneCycle, 0.25, 3, 20).unwrap();
+    let text = c.to_toml();
+    assert!(
+        text.contains("kind = \"one_cycle\"") && text.contains("max_lr = 0.25"),
+        "{text}"
+    );
+    assert!(text.contains("total_steps = 60"), "{text}");
+    assert_eq!(c.train.epochs, 3);
+    assert_eq!(c.data, base.data);
+    let c = config_with(&base, Plan::Cosine, 0.25, 2, 20).unwrap();
+    assert!(c.to_toml().contains("t_max = 40"));
+    assert!(config_with(&base, Plan::Constant, f64::NAN, 2, 20).is_err());
+}
