@@ -38,6 +38,17 @@ pub enum Command {
     /// copy. --write-config turns the finding into a run config for `harness train`.
     LrFind(LrFindArgs),
 
+    /// Run several configurations on the same data and seed, and write a report comparing them.
+    ///
+    /// An experiment file lists runs (a run config, or overrides on a base config) or a grid
+    /// (e.g. schedules × optimizers × learning rates). The output folder holds report.md,
+    /// report.json, each run's folder and overlaid plots. A run that fails (a NaN loss, a bad
+    /// config) is reported with its reason; the others still run.
+    Compare(CompareArgs),
+
+    /// Optimizers on a 2-D landscape: trajectories over f(x, y) = (1 − x)² + 10 (y − x²)².
+    Landscape(crate::commands::landscape::LandscapeArgs),
+
     /// Get and inspect datasets: download California housing, check what is where.
     #[command(subcommand)]
     Data(DataCommand),
@@ -257,6 +268,32 @@ pub struct LrFindArgs {
 
     /// Epochs of the written config (default: the config's [train] epochs, else 5).
     #[arg(long, value_name = "N", requires = "write_config", value_parser = clap::value_parser!(u64).range(1..))]
+    pub epochs: Option<u64>,
+
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Experiment file, e.g. experiments/adaptive/experiment.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Output folder; default runs/compare-<experiment name>-<date>-<time>.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Tensor backend of every run: flex (default), ndarray, wgpu, cuda.
+    #[arg(long, default_value = "flex", value_parser = parse_backend)]
+    pub backend: train::backend::Backend,
+
+    /// Runs at a time, each in its own process (so seeded runs stay exact).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: u64,
+
+    /// Number of epochs of every run, overriding the experiment (a quick look).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub epochs: Option<u64>,
 
     #[command(flatten)]

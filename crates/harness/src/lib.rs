@@ -5,12 +5,16 @@
 //! - [`commands`]: one module per subcommand; each reads its inputs, calls library code and
 //!   writes what it produced.
 //! - [`finding`]: an LR range test's result as a table, JSON, CSV and a plot.
+//! - [`report`]: the report of `harness compare`: table, JSON and charts of several runs.
 //! - [`plot`]: PNG/SVG line charts (plotters with an embedded font, so no system fonts).
+//! - [`plot_landscape`]: the figure of `harness landscape`: trajectories over a contour plot.
 
 pub mod cli;
 pub mod commands;
 pub mod finding;
 pub mod plot;
+pub mod plot_landscape;
+pub mod report;
 
 /// Runs one parsed command line.
 ///
@@ -22,6 +26,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Train(args) => commands::train::run(&args),
         cli::Command::Schedule(args) => commands::schedule::run(&args),
         cli::Command::LrFind(args) => commands::lr_find::run(&args),
+        cli::Command::Compare(args) => commands::compare::run(&args),
+        cli::Command::Landscape(args) => commands::landscape::run(&args),
         cli::Command::Data(command) => commands::data::run(&command),
     }
 }

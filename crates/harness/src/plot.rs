@@ -61,7 +61,7 @@ pub enum PlotError {
 
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 420;
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 const FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// Tableau-10 colours: distinct, and readable on white.
 const PALETTE: [u32; 10] = [
@@ -71,7 +71,7 @@ const PALETTE: [u32; 10] = [
 const MARKER_COLOR: RGBColor = RGBColor(80, 80, 80);
 
 /// Registers the embedded font with plotters once; false if it could not be parsed.
-fn font_ready() -> bool {
+pub(crate) fn font_ready() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok())
 }
@@ -79,6 +79,31 @@ fn font_ready() -> bool {
 /// Renders the charts stacked vertically (one panel each, 900 px wide, ~420 px per panel) into `path`;
 /// the format follows the extension (.png or .svg, case-insensitive). Written atomically: to a temporary file in the same directory, then renamed.
 pub fn render(charts: &[Chart], path: &Path) -> Result<(), PlotError> {
+    struct Panels<'a>(&'a [Chart]);
+    impl Figure for Panels<'_> {
+        fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
+            draw_all(root, self.0)
+        }
+    }
+    let size = (WIDTH, PANEL_HEIGHT * charts.len().max(1) as u32);
+    write_figure(path, size, &Panels(charts))
+}
+
+/// Something drawn on any plotters backend: the part of a figure that differs between them.
+pub(crate) trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// Draws `figure` into `path`, PNG or SVG by the extension (case-insensitive), `size` pixels.
+/// Written atomically: to a temporary file in the same directory, then renamed.
+///
+/// # Errors
+/// An unsupported extension, an unwritable folder, a drawing failure.
+pub(crate) fn write_figure(
+    path: &Path,
+    size: (u32, u32),
+    figure: &impl Figure,
+) -> Result<(), PlotError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -101,14 +126,13 @@ pub fn render(charts: &[Chart], path: &Path) -> Result<(), PlotError> {
     let tmp = temp_path(path, &ext);
     // Creating it up front turns a missing or read-only directory into an Io error.
     std::fs::File::create(&tmp).map_err(io_err)?;
-    let size = (WIDTH, PANEL_HEIGHT * charts.len().max(1) as u32);
     let result = if ext == "png" {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        draw_all(root, charts).map_err(draw_err)
+        figure.draw(root).map_err(draw_err)
     } else {
         let mut svg = String::new();
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        let drawn = draw_all(root, charts).map_err(draw_err);
+        let drawn = figure.draw(root).map_err(draw_err);
         drawn.and_then(|()| std::fs::write(&tmp, &svg).map_err(io_err))
     };
     let result = result.and_then(|()| std::fs::rename(&tmp, path).map_err(io_err));
@@ -116,6 +140,91 @@ pub fn render(charts: &[Chart], path: &Path) -> Result<(), PlotError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A bar chart: one bar per `(label, value)`, the value written above it. PNG or SVG by the
+/// extension, written atomically as [`render`] does. Non-finite values get no bar.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_bars(
+    title: &str,
+    y_label: &str,
+    bars: &[(String, f64)],
+    path: &Path,
+) -> Result<(), PlotError> {
+    struct Bars<'a>(&'a str, &'a str, &'a [(String, f64)]);
+    impl Figure for Bars<'_> {
+        fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
+            draw_bars(root, self.0, self.1, self.2)
+        }
+    }
+    write_figure(
+        path,
+        (WIDTH, PANEL_HEIGHT + 60),
+        &Bars(title, y_label, bars),
+    )
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    y_label: &str,
+    bars: &[(String, f64)],
+) -> Result<(), String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let finite = bars.iter().map(|b| b.1).filter(|v| v.is_finite());
+        let (lo, hi) = finite.fold((0.0f64, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        let hi = if hi.is_finite() && hi > lo {
+            hi
+        } else {
+            lo + 1.0
+        };
+        let n = bars.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(70)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..n as f64, lo..hi * 1.12)
+            .map_err(|e| e.to_string())?;
+        let label_of = |x: &f64| {
+            let i = x.floor() as usize;
+            if (x - i as f64 - 0.5).abs() < 1e-6 {
+                bars.get(i).map_or_else(String::new, |b| b.0.clone())
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(2 * n + 1)
+            .x_label_formatter(&label_of)
+            .x_label_style((FONT, 12))
+            .y_desc(y_label)
+            .label_style((FONT, 13))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, (_, v)) in bars.iter().enumerate().filter(|(_, b)| b.1.is_finite()) {
+            let [_, r, g, b] = PALETTE[i % PALETTE.len()].to_be_bytes();
+            let color = RGBColor(r, g, b);
+            let (x0, x1) = (i as f64 + 0.15, i as f64 + 0.85);
+            chart
+                .draw_series([Rectangle::new([(x0, lo), (x1, *v)], color.filled())])
+                .map_err(|e| e.to_string())?;
+            let style =
+                TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
+            chart
+                .draw_series([Text::new(format!("{v:.4}"), (i as f64 + 0.5, *v), style)])
+                .map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())
+    }))
+    .unwrap_or_else(|_| Err("the plotting library panicked".into()))
 }
 
 /// A unique hidden file next to `path`, keeping the real extension (the bitmap

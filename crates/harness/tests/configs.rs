@@ -45,3 +45,27 @@ fn every_run_config_is_valid() {
         }
     }
 }
+
+#[test]
+fn every_shipped_experiment_plans_valid_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&root).expect("experiments/ is readable") {
+        let path = entry
+            .expect("directory entry")
+            .path()
+            .join("experiment.toml");
+        if !path.is_file() {
+            continue;
+        }
+        found += 1;
+        let experiment = train::experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!experiment.runs.is_empty(), "{}", path.display());
+        for run in &experiment.runs {
+            if let Err(e) = &run.config {
+                panic!("{}: run `{}`: {e}", path.display(), run.name);
+            }
+        }
+    }
+    assert!(found >= 3, "the adaptive, sweep and schedules studies");
+}

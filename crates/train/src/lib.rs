@@ -5,6 +5,8 @@
 //! - [`backend`]: the backend chosen at run time among those compiled in.
 //! - [`checkpoint`]: what a run saves to continue exactly, and which checkpoints it keeps.
 //! - [`config`]: the run config (`[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`).
+//! - [`experiment`]: experiment files of `harness compare`: runs made from a base by overrides.
+//! - [`landscape`]: optimizers descending a 2-D Rosenbrock valley, with their trajectories.
 //! - [`lr_find`]: the LR range test on a real model: sweeps, suggestions, the config it writes.
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
 //! - [`run`]: the training loop; [`records`]: metrics files; [`reference`]: the least-squares
@@ -13,6 +15,8 @@
 pub mod backend;
 pub mod checkpoint;
 pub mod config;
+pub mod experiment;
+pub mod landscape;
 pub mod lr_find;
 pub mod optimizer;
 pub mod records;

@@ -64,7 +64,7 @@ fn default_out(config: &Path) -> PathBuf {
 }
 
 /// `YYYYMMDD-HHMMSS` in UTC, from the system clock.
-fn utc_stamp() -> String {
+pub(crate) fn utc_stamp() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

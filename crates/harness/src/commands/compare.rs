@@ -1,0 +1,219 @@
+//! `harness compare`: plan the runs of an experiment, train each in its own `harness train`
+//! process (`--jobs` at a time), and write the report.
+//!
+//! A process per run keeps seeded runs exact when they run side by side: burn draws seeded
+//! random numbers from one generator per process, which runs on threads would share.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result, bail};
+use train::experiment::{self, PlannedRun};
+
+use crate::cli::CompareArgs;
+use crate::plot;
+use crate::report::{self, RunResult, Status};
+
+pub fn run(args: &CompareArgs) -> Result<()> {
+    let mut experiment = experiment::load(&args.config)?;
+    if let Some(epochs) = args.epochs {
+        for run in &mut experiment.runs {
+            if let Ok(config) = &mut run.config {
+                config.train.epochs = epochs;
+            }
+        }
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        Path::new("runs").join(format!(
+            "compare-{}-{}",
+            experiment.name,
+            super::train::utc_stamp()
+        ))
+    });
+    if out.join("report.json").exists() {
+        bail!(
+            "{} already holds a report: choose another --out, or remove it",
+            out.display()
+        );
+    }
+    std::fs::create_dir_all(out.join("runs"))
+        .with_context(|| format!("creating {}", out.display()))?;
+
+    let total = experiment.runs.len();
+    eprintln!(
+        "experiment {}: {total} runs, {} at a time, on {}",
+        experiment.name, args.jobs, args.backend
+    );
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("compare {bar:30} {pos}/{len} runs {msg}")
+            .expect("the progress template is valid"),
+    );
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; total]);
+    std::thread::scope(|scope| {
+        for _ in 0..(args.jobs as usize).min(total) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(planned) = experiment.runs.get(i) else {
+                        break;
+                    };
+                    bar.set_message(planned.name.clone());
+                    let result = execute(planned, &out, args);
+                    let line = match &result.status {
+                        Status::Ok => format!(
+                            "{}: {}",
+                            planned.name,
+                            result
+                                .test_metric()
+                                .map_or_else(String::new, |(k, v)| format!("{k} {v:.4}"))
+                        ),
+                        Status::Failed(reason) => format!("{}: failed: {reason}", planned.name),
+                    };
+                    bar.println(line);
+                    bar.inc(1);
+                    results.lock().expect("no worker panics")[i] = Some(result);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let runs: Vec<RunResult> = results
+        .into_inner()
+        .expect("no worker panics")
+        .into_iter()
+        .map(|r| r.expect("every run was executed"))
+        .collect();
+
+    let markdown = report::markdown(
+        &experiment.name,
+        &experiment.description,
+        experiment.first_epochs,
+        &runs,
+    );
+    let json = report::json(&experiment.name, experiment.first_epochs, &runs);
+    let write = |name: &str, bytes: &[u8]| -> Result<()> {
+        let path = out.join(name);
+        data::files::write_atomically(&path, bytes)
+            .with_context(|| format!("writing {}", path.display()))
+    };
+    write("report.md", markdown.as_bytes())?;
+    write(
+        "report.json",
+        (serde_json::to_string_pretty(&json)? + "\n").as_bytes(),
+    )?;
+    plot::render(&[report::loss_chart(&runs)], &out.join("loss.png"))?;
+    plot::render(&[report::lr_chart(&runs)], &out.join("lr.png"))?;
+    plot::render(&report::panels(&runs, false), &out.join("loss_grid.png"))?;
+    plot::render(&report::panels(&runs, true), &out.join("lr_grid.png"))?;
+    let bars: Vec<(String, f64)> = runs
+        .iter()
+        .map(|r| (r.name.clone(), r.test_metric().map_or(f64::NAN, |(_, v)| v)))
+        .collect();
+    let metric = runs
+        .iter()
+        .find_map(|r| r.test_metric().map(|(k, _)| k))
+        .unwrap_or("test metric");
+    plot::render_bars(
+        &format!("{metric} by run"),
+        metric,
+        &bars,
+        &out.join("metric.png"),
+    )?;
+    println!("{markdown}");
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// A folder name for a run: its name with anything but letters, digits, `.`, `-`, `=` and `_`
+/// replaced by `_`.
+fn folder_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-=".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Trains one run in a child `harness train` process; its output goes to `train.log`.
+fn execute(planned: &PlannedRun, out: &Path, args: &CompareArgs) -> RunResult {
+    let dir = out.join("runs").join(folder_name(&planned.name));
+    let config = match &planned.config {
+        Ok(config) => config.clone(),
+        Err(reason) => {
+            return RunResult::read(
+                &planned.name,
+                None,
+                Status::Failed(format!("bad config: {reason}")),
+                &dir,
+            );
+        }
+    };
+    let status = train_in_child(&config, &dir, args);
+    RunResult::read(&planned.name, Some(config), status, &dir)
+}
+
+fn train_in_child(config: &train::config::RunConfig, dir: &Path, args: &CompareArgs) -> Status {
+    let config_path = PathBuf::from(format!("{}.toml", dir.display()));
+    if let Err(e) = data::files::write_atomically(&config_path, config.to_toml().as_bytes()) {
+        return Status::Failed(format!("writing {}: {e}", config_path.display()));
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return Status::Failed(format!("cannot find the harness binary: {e}")),
+    };
+    let mut command = Command::new(exe);
+    command
+        .arg("train")
+        .arg("--config")
+        .arg(&config_path)
+        .arg("--out")
+        .arg(dir)
+        .arg("--backend")
+        .arg(args.backend.name());
+    if let Some(data_dir) = &args.data_dir.data_dir {
+        command.arg("--data-dir").arg(data_dir);
+    }
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(e) => return Status::Failed(format!("cannot start harness train: {e}")),
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut log = output.stdout.clone();
+    log.extend_from_slice(&output.stderr);
+    let _ = std::fs::create_dir_all(dir);
+    let _ = data::files::write_atomically(&dir.join("train.log"), &log);
+    if output.status.success() {
+        return Status::Ok;
+    }
+    let reason = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .map_or_else(
+            || format!("harness train exited with {}", output.status),
+            str::to_string,
+        );
+    Status::Failed(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_are_safe() {
+        assert_eq!(
+            folder_name("optimizer=sgd,lr=0.01"),
+            "optimizer=sgd_lr=0.01"
+        );
+        assert_eq!(folder_name("a/b c"), "a_b_c");
+    }
+}

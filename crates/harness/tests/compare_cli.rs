@@ -1,0 +1,179 @@
+//! `harness compare` end to end on tiny synthetic runs: the report, failed runs beside good
+//! ones, determinism across --jobs, and the errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .env_remove("HARNESS_DATA")
+        .output()
+        .expect("the harness binary runs")
+}
+
+const BASE: &str = r#"
+[data]
+dataset = "synthetic"
+batch_size = 16
+seed = 2
+
+[data.synthetic]
+n_samples = 120
+n_features = 2
+n_informative = 2
+noise = 1.0
+
+[model]
+kind = "linear"
+
+[optimizer]
+kind = "sgd"
+
+[schedule]
+kind = "constant"
+lr = 0.05
+
+[train]
+epochs = 3
+"#;
+
+/// Three good runs (two by a grid), one bad config, one that diverges.
+const EXPERIMENT: &str = r#"
+name = "tiny"
+description = "A test."
+base = "base.toml"
+first_epochs = 2
+
+[[runs]]
+name = "fixed"
+
+[[runs]]
+name = "bad"
+set = { "schedule.lr" = -1.0 }
+
+[[runs]]
+name = "diverges"
+set = { "schedule.lr" = 1000.0 }
+
+[grid]
+"schedule" = [{ kind = "cosine", lr = 0.05, t_max = 18 }, { kind = "step", lr = 0.05, step_size = 6 }]
+"#;
+
+fn experiment(dir: &Path) -> PathBuf {
+    std::fs::write(dir.join("base.toml"), BASE).unwrap();
+    let path = dir.join("experiment.toml");
+    std::fs::write(&path, EXPERIMENT).unwrap();
+    path
+}
+
+fn compare(config: &Path, out: &Path, jobs: &str) -> Value {
+    let o = harness(&[
+        "compare",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        jobs,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_report_with_good_and_failed_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = experiment(dir.path());
+    let out = dir.path().join("out");
+    let report = compare(&config, &out, "2");
+    let runs = report["runs"].as_array().unwrap();
+    let names: Vec<&str> = runs.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "fixed",
+            "bad",
+            "diverges",
+            "schedule=cosine",
+            "schedule=step"
+        ]
+    );
+    let by = |name: &str| runs.iter().find(|r| r["name"] == name).unwrap();
+    for good in ["fixed", "schedule=cosine", "schedule=step"] {
+        let r = by(good);
+        assert_eq!(r["status"], "ok", "{r}");
+        assert!(r["test_rmse"].is_number() && r["reference_test_rmse"].is_number());
+        assert!(r["loss_reduction"].is_number() && r["final_lr"].is_number());
+        assert_eq!(r["epoch_train_loss"].as_array().unwrap().len(), 3);
+    }
+    assert_eq!(by("bad")["status"], "failed");
+    let reason = by("bad")["reason"].as_str().unwrap();
+    assert!(reason.contains("schedule.lr = -1"), "{reason}");
+    let reason = by("diverges")["reason"].as_str().unwrap();
+    assert!(reason.contains("the loss became"), "{reason}");
+    // The step schedule ends at 0.05 · 0.1^(17 // 6 = 2): its final LR is 5e-4.
+    assert!((by("schedule=step")["final_lr"].as_f64().unwrap() - 5e-4).abs() < 1e-12);
+    for file in [
+        "report.md",
+        "loss.png",
+        "lr.png",
+        "metric.png",
+        "loss_grid.png",
+        "lr_grid.png",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    assert!(out.join("runs/fixed/summary.json").is_file());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("| bad | **failed** |") && md.contains("## Failed runs"),
+        "{md}"
+    );
+}
+
+/// The report without its timings.
+fn timeless(mut report: Value) -> Value {
+    for run in report["runs"].as_array_mut().unwrap() {
+        run.as_object_mut().unwrap().remove("wall_seconds");
+    }
+    report
+}
+
+#[test]
+fn reports_are_the_same_whatever_the_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = experiment(dir.path());
+    let one = compare(&config, &dir.path().join("one"), "1");
+    let three = compare(&config, &dir.path().join("three"), "3");
+    assert_eq!(timeless(one), timeless(three));
+}
+
+#[test]
+fn errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = experiment(dir.path());
+    let out = dir.path().join("out");
+    compare(&config, &out, "1");
+    let o = harness(&[
+        "compare",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already holds a report"));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "bsae = \"base.toml\"\n").unwrap();
+    let o = harness(&["compare", "--config", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("unknown field `bsae`"),
+        "{stderr}"
+    );
+}
