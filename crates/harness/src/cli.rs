@@ -46,6 +46,14 @@ pub enum Command {
     /// config) is reported with its reason; the others still run.
     Compare(CompareArgs),
 
+    /// Benchmark training on MNIST: throughput, step latency, forward throughput, peak memory,
+    /// start-up and one epoch, per backend and batch size.
+    ///
+    /// The workload is the training loop's own (data resident on the device, a gather per batch,
+    /// SGD, the loss read every step). scripts/compare.sh runs the same in PyTorch and prints
+    /// the ratios.
+    Bench(BenchArgs),
+
     /// Optimizers on a 2-D landscape: trajectories over f(x, y) = (1 − x)² + 10 (y − x²)².
     Landscape(crate::commands::landscape::LandscapeArgs),
 
@@ -90,6 +98,16 @@ pub enum DatasetName {
     CaliforniaHousing,
 }
 
+/// `--threads`, shared by the commands that train.
+#[derive(Debug, Args)]
+pub struct ThreadsArg {
+    /// CPU threads for the CPU backends' large matrix products (default: every core). On small
+    /// batches one thread can be faster: splitting a 128-row product costs more than it saves
+    /// on two cores (docs/benchmarks.md).
+    #[arg(long, value_name = "N", env = "HARNESS_THREADS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
+}
+
 /// `--data-dir`, shared by every command that reads data.
 #[derive(Debug, Args)]
 pub struct DataDirArg {
@@ -127,6 +145,9 @@ pub struct TrainArgs {
     /// Seed of the initial weights and of the batch order, overriding [train] seed.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+
+    #[command(flatten)]
+    pub threads: ThreadsArg,
 
     #[command(flatten)]
     pub data_dir: DataDirArg,
@@ -269,6 +290,80 @@ pub struct LrFindArgs {
     /// Epochs of the written config (default: the config's [train] epochs, else 5).
     #[arg(long, value_name = "N", requires = "write_config", value_parser = clap::value_parser!(u64).range(1..))]
     pub epochs: Option<u64>,
+
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+/// Which backends `harness bench` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchBackends {
+    One(train::backend::Backend),
+    /// Every backend compiled in whose device is present.
+    All,
+}
+
+fn parse_bench_backend(name: &str) -> Result<BenchBackends, String> {
+    if name == "all" {
+        Ok(BenchBackends::All)
+    } else {
+        name.parse().map(BenchBackends::One)
+    }
+}
+
+/// The model `harness bench` times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchModelName {
+    /// 784-<hidden>-10, ReLU, cross-entropy.
+    Mlp,
+    /// 784 → 1, mean squared error.
+    Linear,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// flex, ndarray, wgpu, cuda, or all (every backend compiled in whose device is present).
+    #[arg(long, default_value = "flex", value_parser = parse_bench_backend)]
+    pub backend: BenchBackends,
+
+    /// Model to train.
+    #[arg(long, value_enum, default_value_t = BenchModelName::Mlp)]
+    pub model: BenchModelName,
+
+    /// Hidden width of the MLP.
+    #[arg(long, value_name = "N", default_value_t = 128)]
+    pub hidden: usize,
+
+    /// Batch sizes to measure, comma-separated.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "64,128,512,2048"
+    )]
+    pub batch_sizes: Vec<usize>,
+
+    /// Timed steps per configuration (for throughput and latency).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub steps: usize,
+
+    /// Untimed steps first (caches, allocators, GPU kernels compiled).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub warmup: usize,
+
+    /// How to print the figures: a table, or a JSON array with one object per configuration.
+    #[arg(long, value_enum, default_value_t = FindFormat::Table)]
+    pub format: FindFormat,
+
+    /// Skip the one-epoch measurement (epoch_seconds is then null): a quick look.
+    #[arg(long)]
+    pub no_epoch: bool,
+
+    #[command(flatten)]
+    pub threads: ThreadsArg,
 
     #[command(flatten)]
     pub data_dir: DataDirArg,

@@ -22,12 +22,33 @@ pub mod report;
 /// Any failure, with the file, field or value at fault in its message; `main` prints it and
 /// exits with code 2.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    let threads = match &cli.command {
+        cli::Command::Train(a) => a.threads.threads,
+        cli::Command::LrFind(a) => a.threads.threads,
+        cli::Command::Bench(a) => a.threads.threads,
+        _ => None,
+    };
+    if let Some(n) = threads {
+        set_threads(n as usize)?;
+    }
     match cli.command {
         cli::Command::Train(args) => commands::train::run(&args),
         cli::Command::Schedule(args) => commands::schedule::run(&args),
         cli::Command::LrFind(args) => commands::lr_find::run(&args),
         cli::Command::Compare(args) => commands::compare::run(&args),
+        cli::Command::Bench(args) => commands::bench::run(&args),
         cli::Command::Landscape(args) => commands::landscape::run(&args),
         cli::Command::Data(command) => commands::data::run(&command),
     }
+}
+
+/// Sizes the global rayon pool the CPU backends split large products over.
+///
+/// # Errors
+/// The pool was already built (it cannot be resized).
+pub fn set_threads(n: usize) -> anyhow::Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| anyhow::anyhow!("--threads {n}: {e}"))
 }

@@ -123,6 +123,11 @@ impl DeviceData {
         self.len
     }
 
+    /// The same rows with other targets (one per row).
+    pub fn with_targets(self, targets: Targets) -> Self {
+        Self { targets, ..self }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

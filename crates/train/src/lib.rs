@@ -3,6 +3,7 @@
 //!
 //! # Crate map
 //! - [`backend`]: the backend chosen at run time among those compiled in.
+//! - [`bench`]: what `harness bench` measures: throughput, latency, memory, start-up, an epoch.
 //! - [`checkpoint`]: what a run saves to continue exactly, and which checkpoints it keeps.
 //! - [`config`]: the run config (`[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`).
 //! - [`experiment`]: experiment files of `harness compare`: runs made from a base by overrides.
@@ -13,6 +14,7 @@
 //!   yardstick of linear models.
 
 pub mod backend;
+pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod experiment;
