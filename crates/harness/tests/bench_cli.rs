@@ -1,19 +1,10 @@
 //! `harness bench` end to end on the vendored MNIST, kept short: the figures it promises are
 //! there and plausible, and bad settings exit 2.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .env_remove("HARNESS_DATA")
-        .output()
-        .expect("the harness binary runs")
-}
+mod common;
+use common::harness;
 
 #[test]
 fn json_has_one_object_per_configuration() {

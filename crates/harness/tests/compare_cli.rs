@@ -2,18 +2,11 @@
 //! ones, determinism across --jobs, and the errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .env_remove("HARNESS_DATA")
-        .output()
-        .expect("the harness binary runs")
-}
+mod common;
+use common::harness;
 
 const BASE: &str = r#"
 [data]

@@ -1,38 +1,10 @@
 //! `harness landscape` end to end: the eight runs of the study in a table and in JSON, the
 //! files of `--out`, the plot formats, determinism and bad flags.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("the harness binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = harness(args);
-    assert!(
-        out.status.success(),
-        "harness {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn failure(args: &[&str]) -> String {
-    let out = harness(args);
-    assert_eq!(out.status.code(), Some(2), "harness {args:?} should exit 2");
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn str_of(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{failure, ok, str_of};
 
 const RUNS: [&str; 8] = [
     "GD lr 0.001",

@@ -2,34 +2,11 @@
 //! options, outputs and errors on tiny synthetic data.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .env_remove("HARNESS_DATA")
-        .output()
-        .expect("the harness binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = harness(args);
-    assert!(
-        out.status.success(),
-        "harness {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn failure(args: &[&str]) -> String {
-    let out = harness(args);
-    assert_eq!(out.status.code(), Some(2), "harness {args:?} should exit 2");
-    String::from_utf8(out.stderr).unwrap()
-}
+mod common;
+use common::{failure, harness, ok, str_of};
 
 /// Linear regression on 400 synthetic rows, plain SGD, batch 64: it descends, then diverges.
 const SYNTHETIC: &str = include_str!("../../train/tests/fixtures/sweep.toml");
@@ -47,10 +24,6 @@ fn synthetic(dir: &Path) -> PathBuf {
     let path = dir.join("run.toml");
     std::fs::write(&path, SYNTHETIC).unwrap();
     path
-}
-
-fn str_of(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

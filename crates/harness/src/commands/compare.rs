@@ -95,11 +95,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         &runs,
     );
     let json = report::json(&experiment.name, experiment.first_epochs, &runs);
-    let write = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = out.join(name);
-        data::files::write_atomically(&path, bytes)
-            .with_context(|| format!("writing {}", path.display()))
-    };
+    let write = |name: &str, bytes: &[u8]| super::write_file(&out.join(name), bytes);
     write("report.md", markdown.as_bytes())?;
     write(
         "report.json",

@@ -245,11 +245,7 @@ fn write_folder(
     args: &LandscapeArgs,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let write = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = dir.join(name);
-        data::files::write_atomically(&path, bytes)
-            .with_context(|| format!("writing {}", path.display()))
-    };
+    let write = |name: &str, bytes: &[u8]| super::write_file(&dir.join(name), bytes);
     write(
         "landscape.json",
         (serde_json::to_string_pretty(json)? + "\n").as_bytes(),

@@ -134,11 +134,7 @@ fn write_folder(
     with_plot: bool,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let write = |name: &str, bytes: &[u8]| -> Result<()> {
-        let path = dir.join(name);
-        data::files::write_atomically(&path, bytes)
-            .with_context(|| format!("writing {}", path.display()))
-    };
+    let write = |name: &str, bytes: &[u8]| super::write_file(&dir.join(name), bytes);
     write(
         "lr_find.json",
         (serde_json::to_string_pretty(json)? + "\n").as_bytes(),
@@ -185,8 +181,7 @@ fn write_config(
         config.data_name(),
         epochs * steps_per_epoch,
     );
-    data::files::write_atomically(path, (header + &config.to_toml()).as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
+    super::write_file(path, (header + &config.to_toml()).as_bytes())?;
     eprintln!(
         "wrote {} (train with: harness train --config {})",
         path.display(),
