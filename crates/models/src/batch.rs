@@ -123,6 +123,20 @@ impl DeviceData {
         self.len
     }
 
+    /// The same rows on the plain device under the autodiff one (no gradients tracked): for
+    /// evaluating on rows that were uploaded for training.
+    pub fn without_autodiff(self) -> Self {
+        let targets = match self.targets {
+            Targets::Classes(t) => Targets::Classes(t.without_autodiff()),
+            Targets::Values(t) => Targets::Values(t.without_autodiff()),
+        };
+        Self {
+            features: self.features.without_autodiff(),
+            targets,
+            len: self.len,
+        }
+    }
+
     /// The same rows with other targets (one per row).
     pub fn with_targets(self, targets: Targets) -> Self {
         Self { targets, ..self }

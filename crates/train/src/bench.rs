@@ -159,7 +159,7 @@ pub fn measure(
     let train_seconds: f64 = times.iter().sum();
 
     let inference = net.valid();
-    let eval_data = DeviceData::from_host(&prepared.train, true, &device);
+    let eval_data = train.clone().without_autodiff();
     let mut eval_batches = (0u64..).flat_map(|e| eval_data.epoch(batch_size, 1, e));
     for _ in 0..warmup {
         let b = eval_batches.next().expect("endless");

@@ -152,8 +152,7 @@ pub fn find(
     let (train, held_out) = if spec.validation {
         let n = all_train.len();
         let held = (n / 10).clamp(1, VALIDATION_ROWS);
-        let validation = DeviceData::from_host(&prepared.train, config.data.normalize, &device)
-            .part(n - held, n);
+        let validation = all_train.part(n - held, n).without_autodiff();
         (all_train.part(0, n - held), Some(validation))
     } else {
         (all_train, None)
