@@ -28,9 +28,13 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Bench(a) => a.threads.threads,
         _ => None,
     };
-    if let Some(n) = threads {
-        set_threads(n as usize)?;
-    }
+    set_threads(threads.map(|n| n as usize))?;
+    // On a rayon worker: a product split over the pool then runs one half here and the other on
+    // a spinning sibling, instead of waking the pool and sleeping until it is done.
+    rayon::scope(move |_| dispatch(cli))
+}
+
+fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Train(args) => commands::train::run(&args),
         cli::Command::Schedule(args) => commands::schedule::run(&args),
@@ -42,13 +46,20 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Sizes the global rayon pool the CPU backends split large products over.
+/// Builds the global rayon pool the CPU backends split large products over: `n` threads, or
+/// one per core (rayon's default, `RAYON_NUM_THREADS` honoured) when `None`. Its threads get the
+/// main thread's 8 MiB stack, since the command itself runs on one of them.
 ///
 /// # Errors
-/// The pool was already built (it cannot be resized).
-pub fn set_threads(n: usize) -> anyhow::Result<()> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build_global()
-        .map_err(|e| anyhow::anyhow!("--threads {n}: {e}"))
+/// `n` threads were asked for but the pool was already built (it cannot be resized).
+pub fn set_threads(n: Option<usize>) -> anyhow::Result<()> {
+    let built = rayon::ThreadPoolBuilder::new()
+        .num_threads(n.unwrap_or(0))
+        .stack_size(8 << 20)
+        .build_global();
+    match (built, n) {
+        (Err(e), Some(n)) => Err(anyhow::anyhow!("--threads {n}: {e}")),
+        // No size asked for: a pool already built serves as well.
+        _ => Ok(()),
+    }
 }
