@@ -325,20 +325,13 @@ pub fn json(name: &str, first_epochs: u64, runs: &[RunResult]) -> Value {
 
 /// Train loss per epoch of every run, overlaid (log axis).
 pub fn loss_chart(runs: &[RunResult]) -> Chart {
-    Chart {
-        title: "train loss per epoch".into(),
-        x_label: "epoch".into(),
-        y_label: "mean train loss".into(),
-        log_y: true,
-        series: runs
-            .iter()
-            .map(|r| Series {
-                label: r.name.clone(),
-                points: r.epoch_losses.iter().map(|&(e, l)| (e as f64, l)).collect(),
-            })
-            .collect(),
-        ..Chart::default()
-    }
+    overlay(
+        runs,
+        "train loss per epoch",
+        "epoch",
+        "mean train loss",
+        |r| r.epoch_losses.iter().map(|&(e, l)| (e as f64, l)).collect(),
+    )
 }
 
 /// One chart per run: its train loss per epoch, or its LR per step (`lr`).
@@ -359,16 +352,33 @@ pub fn panels(runs: &[RunResult], lr: bool) -> Vec<Chart> {
 
 /// The LR of every step of every run, overlaid (log axis).
 pub fn lr_chart(runs: &[RunResult]) -> Chart {
+    overlay(
+        runs,
+        "learning rate",
+        "optimizer step",
+        "learning rate",
+        |r| r.lrs.iter().map(|&(s, lr)| (s as f64, lr)).collect(),
+    )
+}
+
+/// One series per run, `points(run)`, on a log y axis.
+fn overlay(
+    runs: &[RunResult],
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    points: impl Fn(&RunResult) -> Vec<(f64, f64)>,
+) -> Chart {
     Chart {
-        title: "learning rate".into(),
-        x_label: "optimizer step".into(),
-        y_label: "learning rate".into(),
+        title: title.into(),
+        x_label: x_label.into(),
+        y_label: y_label.into(),
         log_y: true,
         series: runs
             .iter()
             .map(|r| Series {
                 label: r.name.clone(),
-                points: r.lrs.iter().map(|&(s, lr)| (s as f64, lr)).collect(),
+                points: points(r),
             })
             .collect(),
         ..Chart::default()

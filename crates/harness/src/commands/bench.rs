@@ -1,9 +1,8 @@
 //! `harness bench`: measure each backend and batch size, print a table or a JSON array.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use train::backend::{self, Backend};
 use train::bench::{BenchModel, Measurement, measure};
@@ -62,12 +61,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     bar.finish_and_clear();
     let text = match args.format {
         FindFormat::Table => table(&results),
-        FindFormat::Json => serde_json::to_string_pretty(&json(&results))? + "\n",
+        FindFormat::Json => super::pretty_json(&json(&results))?,
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing to stdout")
+    super::print(&text)
 }
 
 /// The CPU model and core count, from /proc/cpuinfo where there is one.

@@ -97,10 +97,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let json = report::json(&experiment.name, experiment.first_epochs, &runs);
     let write = |name: &str, bytes: &[u8]| super::write_file(&out.join(name), bytes);
     write("report.md", markdown.as_bytes())?;
-    write(
-        "report.json",
-        (serde_json::to_string_pretty(&json)? + "\n").as_bytes(),
-    )?;
+    write("report.json", super::pretty_json(&json)?.as_bytes())?;
     plot::render(&[report::loss_chart(&runs)], &out.join("loss.png"))?;
     plot::render(&[report::lr_chart(&runs)], &out.join("lr.png"))?;
     plot::render(&report::panels(&runs, false), &out.join("loss_grid.png"))?;

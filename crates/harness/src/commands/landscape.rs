@@ -3,10 +3,9 @@
 //! flags divergence, and draws the trajectories over the landscape.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use train::backend::Backend;
@@ -95,12 +94,9 @@ pub fn run(args: &LandscapeArgs) -> Result<()> {
     }
     let text = match args.format {
         LandscapeFormat::Table => table(&outcomes, args),
-        LandscapeFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
+        LandscapeFormat::Json => super::pretty_json(&json)?,
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing to stdout")
+    super::print(&text)
 }
 
 /// `0.0123`, `3.6011`, `3.210e-5`, `1.354e5`: plain between 0.001 and 10000.
@@ -244,12 +240,9 @@ fn write_folder(
     json: &Value,
     args: &LandscapeArgs,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::create_dir(dir)?;
     let write = |name: &str, bytes: &[u8]| super::write_file(&dir.join(name), bytes);
-    write(
-        "landscape.json",
-        (serde_json::to_string_pretty(json)? + "\n").as_bytes(),
-    )?;
+    write("landscape.json", super::pretty_json(json)?.as_bytes())?;
     write("landscape.csv", csv(outcomes).as_bytes())?;
     draw(outcomes, args, &dir.join("landscape.png"))?;
     eprintln!("wrote {}", dir.display());

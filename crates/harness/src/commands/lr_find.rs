@@ -1,9 +1,7 @@
 //! `harness lr-find`: build the sweep from the flags (and a run config), run it with a progress
 //! bar, print the finding and write the files asked for.
 
-use std::io::Write as _;
-
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
 use schedules::lr_find::FinderConfig;
 use train::config::RunConfig;
@@ -38,12 +36,9 @@ pub fn run(args: &LrFindArgs) -> Result<()> {
     }
     let text = match args.format {
         FindFormat::Table => finding::table(&finding, &spec),
-        FindFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
+        FindFormat::Json => super::pretty_json(&json)?,
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing to stdout")?;
+    super::print(&text)?;
     if let Some(path) = &args.write_config {
         write_config(args, &spec, &finding, path)?;
     }
@@ -133,12 +128,9 @@ fn write_folder(
     json: &serde_json::Value,
     with_plot: bool,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::create_dir(dir)?;
     let write = |name: &str, bytes: &[u8]| super::write_file(&dir.join(name), bytes);
-    write(
-        "lr_find.json",
-        (serde_json::to_string_pretty(json)? + "\n").as_bytes(),
-    )?;
+    write("lr_find.json", super::pretty_json(json)?.as_bytes())?;
     write("lr_find.csv", finding::csv(finding).as_bytes())?;
     if with_plot {
         plot::render(&[finding::chart(finding)], &dir.join("lr_find.png"))?;

@@ -1,7 +1,6 @@
 //! `harness schedule`: print (and plot) the LR of every optimizer step of a schedule.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -35,11 +34,7 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
         Format::Csv => csv(&preview),
         Format::Json => json(&preview)?,
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing to stdout")?;
-    Ok(())
+    super::print(&text)
 }
 
 /// One metric per line; blank lines and `#` comments are skipped.
