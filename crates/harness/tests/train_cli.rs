@@ -104,6 +104,45 @@ fn the_same_seed_gives_the_same_run() {
     assert_eq!(run("a"), run("b"), "bit for bit on flex");
 }
 
+/// With two or more threads, burn-flex splits products and batch gathers over helper threads
+/// (the patch in vendor/burn-flex): each chunk sums over the same `k` in the same order, so
+/// the run must not change by a bit. The first shape splits every large product (on two
+/// threads, layer 1's forward product into 48 and 48 rows, its weight gradient
+/// 300×96·96×200 into 160 and 140); the second has one that a split would move onto gemm's
+/// other k-blocking (48-row chunks of 96×600·600×64), which must stay whole.
+#[test]
+fn the_thread_count_does_not_change_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (features, hidden) in [(300, 200), (600, 64)] {
+        let text = TINY
+            .replace("batch_size = 16", "batch_size = 96")
+            .replace(
+                "n_samples = 100\nn_features = 2\nn_informative = 2",
+                &format!("n_samples = 500\nn_features = {features}\nn_informative = 10"),
+            )
+            .replace(
+                "[model]\nkind = \"linear\"",
+                &format!("[model]\nkind = \"mlp\"\nhidden = [{hidden}]"),
+            )
+            .replace("lr = 0.05", "lr = 0.001")
+            .replace("epochs = 4", "epochs = 2");
+        let config = write(dir.path(), &text);
+        let run = |threads: &str| {
+            let out = dir.path().join(format!("{features}-{threads}"));
+            train_into(&config, &out, &["--threads", threads]);
+            trace(&out)
+        };
+        let one = run("1");
+        assert_eq!(
+            one.len(),
+            1 + 2 * 5,
+            "400 training rows: 4 batches of 96 and one of 16"
+        );
+        assert_eq!(run("2"), one, "{features} features: 2 threads, bit for bit");
+        assert_eq!(run("3"), one, "{features} features: 3 threads, bit for bit");
+    }
+}
+
 #[test]
 fn bad_inputs_exit_2_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();

@@ -34,6 +34,9 @@ mod layout;
 mod qtensor;
 mod strided_index;
 mod tensor;
+// Spinning helper threads for products and gathers (harness patch).
+#[cfg(feature = "rayon")]
+mod team;
 mod zip;
 
 #[doc(hidden)]

@@ -830,6 +830,10 @@ fn select_2d<E: Element + Pod + Default + Copy + Send + Sync>(
     #[cfg(feature = "rayon")]
     const MIN_ELEMS_PER_TASK: usize = 64 * 1024;
 
+    /// Smallest gather split over the team (harness patch).
+    #[cfg(feature = "rayon")]
+    const TEAM_THRESHOLD_BYTES: usize = 64 * 1024;
+
     if dim == 0 {
         // SAFETY: the output has exactly num_indices * tensor_cols elements.
         // Both the parallel and serial paths below write every element exactly
@@ -859,6 +863,22 @@ fn select_2d<E: Element + Pod + Default + Copy + Send + Sync>(
                     }
                 },
             );
+        } else if output_size * size_of::<E>() >= TEAM_THRESHOLD_BYTES && crate::team::width() > 1 {
+            // Row chunks on the team's spinning helpers (harness patch): a training batch
+            // gathers rows scattered over the whole dataset, and the copy waits on memory.
+            let rows_per_chunk = num_indices.div_ceil(crate::team::width());
+            let dst = crate::team::SharedPtr(result.as_mut_ptr());
+            crate::team::run(num_indices.div_ceil(rows_per_chunk), |chunk| {
+                let rows = chunk * rows_per_chunk..num_indices.min((chunk + 1) * rows_per_chunk);
+                for i in rows {
+                    let src_start = checked_index(indices_data[i], dim_size) * tensor_cols;
+                    // SAFETY: chunks cover disjoint output rows within `output_size`.
+                    let dst_row = unsafe {
+                        core::slice::from_raw_parts_mut(dst.get().add(i * tensor_cols), tensor_cols)
+                    };
+                    dst_row.copy_from_slice(&tensor_data[src_start..src_start + tensor_cols]);
+                }
+            });
         } else {
             for (i, &idx) in indices_data.iter().enumerate() {
                 let src_row_idx = checked_index(idx, dim_size);

@@ -79,6 +79,28 @@ fn get_parallelism(m: usize, n: usize, k: usize) -> gemm::Parallelism {
     }
 }
 
+/// Smallest product (M*N*K) split over the team (harness patch): about 30 µs of work on one
+/// core, against about a microsecond to hand chunks to helpers that are spinning.
+#[cfg(feature = "rayon")]
+const TEAM_THRESHOLD: usize = 1 << 20;
+
+/// Rows per chunk when a product of this size is split over the team, or `None` to leave it
+/// whole (harness patch). Chunks are multiples of 16 rows (gemm's f32 and f64 register
+/// blocks). gemm picks its k-blocking from `k` alone except for products with at most 64
+/// rows and 64 columns, which block `k` by 512; a split that would move a chunk onto that
+/// path, and so change the order of the sums, is not made.
+#[cfg(feature = "rayon")]
+fn team_rows(m: usize, n: usize, k: usize) -> Option<usize> {
+    let width = crate::team::width();
+    if width < 2 || m < 32 || m.saturating_mul(n).saturating_mul(k) < TEAM_THRESHOLD {
+        return None;
+    }
+    let rows = m.div_ceil(width).next_multiple_of(16);
+    let last = m - rows * (m.div_ceil(rows) - 1);
+    let same_blocking = n > 64 || k <= 512 || (rows > 64 && last > 64);
+    (rows < m && same_blocking).then_some(rows)
+}
+
 /// Dispatch matrix multiplication based on dtype.
 pub fn matmul(lhs: FlexTensor, rhs: FlexTensor) -> FlexTensor {
     assert_eq!(lhs.dtype(), rhs.dtype(), "matmul: dtype mismatch");
@@ -263,6 +285,38 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
     let out_shape = Shape::from(vec![m, n]);
     let mut output = FlexTensor::empty(out_shape, T::dtype());
     let out_data: &mut [T] = output.storage_mut();
+
+    #[cfg(feature = "rayon")]
+    if let Some(rows) = team_rows(m, n, k) {
+        // Row chunks on the team (harness patch): each chunk is the same product over the
+        // same `k`, so the values are those of the unsplit call.
+        let out = crate::team::SharedPtr(out_data.as_mut_ptr());
+        let (lhs, rhs) = (
+            crate::team::SharedPtr(lhs_ptr as *mut T),
+            crate::team::SharedPtr(rhs_ptr as *mut T),
+        );
+        crate::team::run(m.div_ceil(rows), |i| {
+            let (start, len) = (i * rows, rows.min(m - i * rows));
+            unsafe {
+                gemm_call(
+                    len,
+                    n,
+                    k,
+                    out.get().add(start * n),
+                    1,
+                    n as isize,
+                    lhs.get().offset(start as isize * lhs_row_stride),
+                    lhs_col_stride,
+                    lhs_row_stride,
+                    rhs.get(),
+                    rhs_col_stride,
+                    rhs_row_stride,
+                    gemm::Parallelism::None,
+                );
+            }
+        });
+        return output;
+    }
 
     let parallelism = get_parallelism(m, n, k);
 
