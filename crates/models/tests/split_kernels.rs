@@ -1,7 +1,7 @@
-//! With more than one thread, burn-flex splits large matrix products and row gathers over
-//! spinning helper threads (the harness patch in `vendor/burn-flex`, see its `PATCH.md`).
-//! These tests check the split kernels against plain loops, on shapes that split (even and
-//! uneven chunks, transposed operands) and shapes that stay whole. That the split changes no
+//! With more than one thread, burn-flex splits large matrix products, row gathers and in-place
+//! element-wise kernels over spinning helper threads (the harness patch in `vendor/burn-flex`,
+//! see its `PATCH.md`). These tests check the split kernels against plain loops, on shapes
+//! that split (even and uneven chunks, transposed operands) and shapes that stay whole. That the split changes no
 //! bit of a training run is checked end to end in the harness's `train_cli` tests.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -58,14 +58,18 @@ fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
         .collect()
 }
 
-#[test]
-fn split_products_and_gathers_match_plain_loops() {
-    // Two threads even on a one-core machine, so that the split paths run (the pool may
-    // exist already; then it has the machine's cores).
+/// The flex device, with a global pool of two threads even on a one-core machine, so that the
+/// split paths run (the pool may exist already; then it has the machine's cores).
+fn flex_with_helpers() -> Device {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build_global();
-    let device = Device::flex();
+    Device::flex()
+}
+
+#[test]
+fn split_products_and_gathers_match_plain_loops() {
+    let device = flex_with_helpers();
 
     for (m, k, n) in [
         (128, 784, 128), // an MNIST layer's forward product: two chunks of 64 rows
@@ -103,5 +107,30 @@ fn split_products_and_gathers_match_plain_loops() {
             expected,
             "{count} rows"
         );
+    }
+}
+
+#[test]
+fn split_elementwise_kernels_match_plain_loops() {
+    let device = flex_with_helpers();
+
+    // An optimizer's update of a 784×128 weight matrix (split in two), an odd length (ranges
+    // of 65,600 and 65,509 elements), and one below the threshold (whole). Each element must
+    // be the f32 operation on its own pair of inputs.
+    for (rows, cols) in [(784, 128), (1, 131_109), (100, 100)] {
+        let n = rows * cols;
+        let (a, b) = (values(n, 4), values(n, 5));
+        let sub = tensor(a.clone(), rows, cols, &device) - tensor(b.clone(), rows, cols, &device);
+        let expected: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
+        assert_eq!(floats(sub), expected, "{rows}x{cols}: a - b in place");
+
+        let product =
+            tensor(a.clone(), rows, cols, &device) * tensor(b.clone(), rows, cols, &device);
+        let expected: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
+        assert_eq!(floats(product), expected, "{rows}x{cols}: a * b in place");
+
+        let scaled = tensor(a.clone(), rows, cols, &device).mul_scalar(0.01);
+        let expected: Vec<f32> = a.iter().map(|x| x * 0.01).collect();
+        assert_eq!(floats(scaled), expected, "{rows}x{cols}: a * 0.01 in place");
     }
 }

@@ -1,5 +1,5 @@
 //! A team of spinning helper threads that split large matrix products and batch gathers by
-//! rows (harness patch; see `PATCH.md`).
+//! rows, and large in-place element-wise kernels by ranges (harness patch; see `PATCH.md`).
 //!
 //! gemm's own `Parallelism::Rayon` hands each product to rayon, whose idle workers fall asleep
 //! microseconds after their last job. A training step of a small MLP runs two large products
@@ -11,7 +11,8 @@
 //! The caller cuts its work into chunks and calls [`run`]; helpers and the caller claim chunks
 //! from one counter, so a helper that is asleep or busy costs the caller its share of the
 //! work, never a wait. A chunk of a product is an independent product over the same `k`, so
-//! the values are those of the unsplit product, bit for bit.
+//! the values are those of the unsplit product, bit for bit; an element-wise kernel computes
+//! each element alone, so cutting it changes nothing either.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -111,6 +112,28 @@ fn team() -> Option<&'static Shared> {
 /// How many threads a split may use: the caller plus the helpers.
 pub fn width() -> usize {
     team().map_or(1, |t| t.sleeping.len() + 1)
+}
+
+/// Smallest in-place element-wise kernel split over the team, in elements (256 kB of `f32`).
+/// An optimizer's update of a 784×128 weight matrix (100,352 elements) is above it; the
+/// activations of a batch of 128 through 128 units (16,384) stay whole.
+pub const ELEMENTWISE_THRESHOLD: usize = 1 << 16;
+
+/// Runs `f(start, len)` over `0..len` cut into one contiguous range per thread (multiples of
+/// 64 elements), on the caller and the helpers; returns `false`, having run nothing, when there
+/// is no helper or `len` is below [`ELEMENTWISE_THRESHOLD`]. For in-place element-wise
+/// kernels, whose values do not depend on how the elements are cut.
+pub fn split_elementwise(len: usize, f: impl Fn(usize, usize) + Sync) -> bool {
+    let width = width();
+    if width < 2 || len < ELEMENTWISE_THRESHOLD {
+        return false;
+    }
+    let chunk = len.div_ceil(width).next_multiple_of(64);
+    run(len.div_ceil(chunk), |i| {
+        let start = i * chunk;
+        f(start, chunk.min(len - start));
+    });
+    true
 }
 
 /// Runs `f(0..chunks)`, each index exactly once, on the caller and the helpers. Falls back to

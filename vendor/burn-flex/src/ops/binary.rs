@@ -283,8 +283,9 @@ pub fn scalar_op<F32Op, F64Op>(
     f64_op: F64Op,
 ) -> FlexTensor
 where
-    F32Op: Fn(f32, f32) -> f32 + Copy,
-    F64Op: Fn(f64, f64) -> f64 + Copy,
+    // `Sync`: the in-place path may run `op` on the team's helpers (harness patch).
+    F32Op: Fn(f32, f32) -> f32 + Copy + Sync,
+    F64Op: Fn(f64, f64) -> f64 + Copy + Sync,
 {
     let dtype = tensor.dtype();
 
@@ -311,14 +312,28 @@ where
 
 pub(crate) fn scalar_op_typed<E, Op>(mut tensor: FlexTensor, scalar: E, op: Op) -> FlexTensor
 where
-    E: Element + bytemuck::Pod,
-    Op: Fn(E, E) -> E,
+    E: Element + bytemuck::Pod + Sync,
+    Op: Fn(E, E) -> E + Sync,
 {
     // In-place fast path: unique, contiguous at offset 0
     if tensor.is_unique()
         && let Some((0, end)) = tensor.layout().contiguous_offsets()
     {
         let storage: &mut [E] = tensor.storage_mut();
+        // Contiguous ranges on the team's spinning helpers (harness patch): an optimizer
+        // scaling a weight gradient by the learning rate.
+        #[cfg(feature = "rayon")]
+        {
+            let data = crate::team::SharedPtr(storage.as_mut_ptr());
+            // SAFETY: the ranges are disjoint and within `storage`, which outlives the call.
+            if crate::team::split_elementwise(end, |start, len| unsafe {
+                for x in core::slice::from_raw_parts_mut(data.get().add(start), len) {
+                    *x = op(*x, scalar);
+                }
+            }) {
+                return tensor;
+            }
+        }
         for x in storage[..end].iter_mut() {
             *x = op(*x, scalar);
         }
@@ -384,7 +399,7 @@ where
 /// Note: scalar is truncated to target dtype (matches PyTorch).
 pub fn int_scalar_op<Op>(tensor: FlexTensor, scalar: i64, op: Op) -> FlexTensor
 where
-    Op: Fn(i64, i64) -> i64 + Copy,
+    Op: Fn(i64, i64) -> i64 + Copy + Sync,
 {
     let dtype = tensor.dtype();
 

@@ -36,6 +36,25 @@ macro_rules! define_inplace_f32_op {
                 return;
             }
 
+            // Contiguous ranges on the team's spinning helpers (harness patch): an
+            // optimizer's update of a weight matrix.
+            #[cfg(feature = "rayon")]
+            {
+                let (dst, src) = (
+                    crate::team::SharedPtr(a.as_mut_ptr()),
+                    crate::team::SharedPtr(b.as_ptr() as *mut f32),
+                );
+                // SAFETY: the ranges are disjoint and within both slices, which outlive the call.
+                if crate::team::split_elementwise(a.len(), |start, len| unsafe {
+                    $seq_fn(
+                        core::slice::from_raw_parts_mut(dst.get().add(start), len),
+                        core::slice::from_raw_parts(src.get().add(start), len),
+                    )
+                }) {
+                    return;
+                }
+            }
+
             $seq_fn(a, b);
         }
 
