@@ -128,12 +128,17 @@ pub fn split_elementwise(len: usize, f: impl Fn(usize, usize) + Sync) -> bool {
     if width < 2 || len < ELEMENTWISE_THRESHOLD {
         return false;
     }
-    let chunk = len.div_ceil(width).next_multiple_of(64);
-    run(len.div_ceil(chunk), |i| {
-        let start = i * chunk;
-        f(start, chunk.min(len - start));
-    });
+    run_ranges(len, len.div_ceil(width).next_multiple_of(64), f);
     true
+}
+
+/// Runs `f(start, len)` over `0..total` cut into ranges of `chunk` (the last one shorter), each
+/// range exactly once, on the caller and the helpers, as [`run`] does with chunk indices.
+pub fn run_ranges(total: usize, chunk: usize, f: impl Fn(usize, usize) + Sync) {
+    run(total.div_ceil(chunk), |i| {
+        let start = i * chunk;
+        f(start, chunk.min(total - start));
+    });
 }
 
 /// Runs `f(0..chunks)`, each index exactly once, on the caller and the helpers. Falls back to

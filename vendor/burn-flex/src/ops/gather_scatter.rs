@@ -868,9 +868,8 @@ fn select_2d<E: Element + Pod + Default + Copy + Send + Sync>(
             // gathers rows scattered over the whole dataset, and the copy waits on memory.
             let rows_per_chunk = num_indices.div_ceil(crate::team::width());
             let dst = crate::team::SharedPtr(result.as_mut_ptr());
-            crate::team::run(num_indices.div_ceil(rows_per_chunk), |chunk| {
-                let rows = chunk * rows_per_chunk..num_indices.min((chunk + 1) * rows_per_chunk);
-                for i in rows {
+            crate::team::run_ranges(num_indices, rows_per_chunk, |start, len| {
+                for i in start..start + len {
                     let src_start = checked_index(indices_data[i], dim_size) * tensor_cols;
                     // SAFETY: chunks cover disjoint output rows within `output_size`.
                     let dst_row = unsafe {

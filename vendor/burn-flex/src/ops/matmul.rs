@@ -295,8 +295,7 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
             crate::team::SharedPtr(lhs_ptr as *mut T),
             crate::team::SharedPtr(rhs_ptr as *mut T),
         );
-        crate::team::run(m.div_ceil(rows), |i| {
-            let (start, len) = (i * rows, rows.min(m - i * rows));
+        crate::team::run_ranges(m, rows, |start, len| {
             unsafe {
                 gemm_call(
                     len,
