@@ -2,7 +2,6 @@
 //! against its published SHA-256, and written atomically (a temporary file, then a rename), so
 //! an interrupted download never leaves a partial file where a complete one is expected.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
@@ -34,6 +33,10 @@ pub fn california_housing() -> ArchiveMember {
     }
 }
 
+/// The most a download, its archive or a member of it, may hold: the published datasets fetched
+/// here are a few MB (California housing's archive is 0.4 MB, its file 1.4 MB).
+const DOWNLOAD_LIMIT: bounded::Limit = bounded::Limit::new(64 << 20, "a dataset download");
+
 /// Downloads `source` into `dest_dir` unless a verified copy is already there; returns its path.
 ///
 /// # Errors
@@ -41,7 +44,7 @@ pub fn california_housing() -> ArchiveMember {
 /// or a destination that cannot be written. Nothing is left at the destination on failure.
 pub fn fetch(source: &ArchiveMember, dest_dir: &Path) -> Result<PathBuf> {
     let dest = dest_dir.join(&source.file_name);
-    if let Ok(existing) = std::fs::read(&dest)
+    if let Ok(existing) = bounded::read(&dest, DOWNLOAD_LIMIT)
         && files::sha256(&existing) == source.member_sha256
     {
         return Ok(dest);
@@ -88,10 +91,9 @@ fn get(url: &str) -> Result<Vec<u8>> {
         .expect("the progress template is valid"),
     );
     bar.set_message(format!("downloading {url}"));
-    let mut body = Vec::new();
-    let mut reader = bar.wrap_read(response.body_mut().as_reader());
-    reader
-        .read_to_end(&mut body)
+    let reader = bar.wrap_read(response.body_mut().as_reader());
+    let body = DOWNLOAD_LIMIT
+        .read_all(reader)
         .map_err(|e| network(format!("download interrupted: {e}")))?;
     bar.finish_and_clear();
     Ok(body)
@@ -106,11 +108,9 @@ fn extract(archive: &[u8], member: &str, origin: &Path) -> Result<Vec<u8>> {
     };
     let mut tar = tar::Archive::new(GzDecoder::new(archive));
     for entry in tar.entries().map_err(damaged)? {
-        let mut entry = entry.map_err(damaged)?;
+        let entry = entry.map_err(damaged)?;
         if entry.path().map_err(damaged)?.to_string_lossy() == member {
-            let mut content = Vec::new();
-            entry.read_to_end(&mut content).map_err(damaged)?;
-            return Ok(content);
+            return DOWNLOAD_LIMIT.read_all(entry).map_err(damaged);
         }
     }
     Err(DataError::Format {
@@ -124,7 +124,7 @@ fn extract(archive: &[u8], member: &str, origin: &Path) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     /// A `.tgz` holding one member.

@@ -44,13 +44,13 @@ pub enum DataError {
     /// Two files of a dataset that do not belong together.
     #[error("{}: {message}", path.display())]
     Mismatch { path: PathBuf, message: String },
-    /// A dataset's file that is nowhere to be found.
-    #[error("{dataset}: no {file} in {searched}; {hint}")]
+    /// A dataset's file that is nowhere to be found. `dataset` is the dataset's folder name
+    /// ([`crate::locate::Dataset::folder`]): a program can say from it how to get the files.
+    #[error("{dataset}: no {file} in {searched}")]
     NotFound {
         dataset: String,
         file: String,
         searched: String,
-        hint: String,
     },
     /// Parameters that cannot make a dataset.
     #[error("{0}")]

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::california;
 use crate::error::{DataError, Result};
+use crate::{california, mnist};
 
 /// The datasets the harness knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,18 +24,28 @@ impl Dataset {
         }
     }
 
-    /// Whether `dir` holds this dataset's files itself.
+    /// Whether `dir` holds any of this dataset's files itself: a folder with three of MNIST's
+    /// four files is MNIST's, and loading it names the missing one.
     fn is_in(self, dir: &Path) -> bool {
-        let names: &[&str] = match self {
-            Dataset::Mnist | Dataset::FashionMnist => &[
-                "train-images-idx3-ubyte.gz",
-                "train-images-idx3-ubyte",
-                "train-images.idx3-ubyte.gz",
-                "train-images.idx3-ubyte",
-            ],
-            Dataset::CaliforniaHousing => &california::FILE_NAMES,
-        };
-        names.iter().any(|n| dir.join(n).is_file())
+        self.file_names().iter().any(|n| dir.join(n).is_file())
+    }
+
+    fn file_names(self) -> Vec<String> {
+        match self {
+            Dataset::Mnist | Dataset::FashionMnist => mnist::file_names(),
+            Dataset::CaliforniaHousing => california::FILE_NAMES.map(String::from).to_vec(),
+        }
+    }
+
+    /// What the folder of this dataset holds, as said in errors.
+    fn files_wanted(self) -> &'static str {
+        match self {
+            Dataset::Mnist | Dataset::FashionMnist => {
+                "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte or \
+                 t10k-labels-idx1-ubyte (raw or .gz)"
+            }
+            Dataset::CaliforniaHousing => "cal_housing.data (raw or .gz)",
+        }
     }
 }
 
@@ -73,23 +83,14 @@ pub fn dataset_dir(dataset: Dataset, explicit: Option<&Path>) -> Result<PathBuf>
     if let Some(found) = candidates.iter().find(|d| dataset.is_in(d)) {
         return Ok(found.clone());
     }
-    let hint = match dataset {
-        Dataset::CaliforniaHousing => {
-            "run `harness data fetch california-housing`, or point --data-dir (or HARNESS_DATA) at a folder with cal_housing.data[.gz]"
-        }
-        _ => {
-            "point --data-dir (or HARNESS_DATA) at the folder with the four IDX files, or at a parent with a subfolder named after the dataset"
-        }
-    };
     Err(DataError::NotFound {
         dataset: dataset.folder().into(),
-        file: "data files".into(),
+        file: dataset.files_wanted().into(),
         searched: candidates
             .iter()
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        hint: hint.into(),
     })
 }
 
@@ -115,8 +116,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("mnist: no data files in ") && err.contains("--data-dir"),
+            err.starts_with("mnist: no train-images-idx3-ubyte, train-labels-idx1-ubyte,")
+                && err.contains(&root.path().display().to_string()),
             "{err}"
         );
+        // Library errors speak the library's terms; the binary adds its flags.
+        assert!(!err.contains("--"), "{err}");
     }
 }

@@ -6,9 +6,32 @@
 
 use std::path::{Path, PathBuf};
 
+use bounded::Limit;
+
 use crate::error::{DataError, Result};
-use crate::files;
+use crate::files::{self, Checks};
 use crate::idx;
+
+/// Bounds of the IDX files, decompressed. MNIST's training images are 47 MB; EMNIST ByClass,
+/// the largest dataset published in this format, 547 MB (697 932 images), its labels 0.7 MB.
+const IMAGES_LIMIT: Limit = Limit::new(1 << 30, "an IDX image file");
+const LABELS_LIMIT: Limit = Limit::new(16 << 20, "an IDX label file");
+
+/// Every name an MNIST-format folder's files go by: the four files, each under both namings,
+/// raw or gzip.
+pub fn file_names() -> Vec<String> {
+    ["train-images", "train-labels", "t10k-images", "t10k-labels"]
+        .iter()
+        .flat_map(|stem| {
+            let kind = if stem.ends_with("images") {
+                "idx3-ubyte"
+            } else {
+                "idx1-ubyte"
+            };
+            candidates(stem, kind)
+        })
+        .collect()
+}
 
 /// Which dataset of the MNIST format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,14 +125,15 @@ fn candidates(stem: &str, kind: &str) -> [String; 4] {
 
 fn find(dir: &Path, stem: &str, kind: &str, variant: Variant) -> Result<PathBuf> {
     let names = candidates(stem, kind);
-    names.iter().map(|n| dir.join(n)).find(|p| p.is_file()).ok_or_else(|| DataError::NotFound {
-        dataset: variant.name().into(),
-        file: names[1].clone(),
-        searched: format!("{} (also tried {})", dir.display(), names.join(", ")),
-        hint: "point --data-dir (or HARNESS_DATA) at the folder holding the four IDX files, or at a \
-               parent with an mnist/ subfolder"
-            .into(),
-    })
+    names
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .ok_or_else(|| DataError::NotFound {
+            dataset: variant.name().into(),
+            file: names[1].clone(),
+            searched: format!("{} (also tried {})", dir.display(), names.join(", ")),
+        })
 }
 
 /// Reads one IDX file, checking it against the folder's `SHA256SUMS` and, for MNIST, against
@@ -120,22 +144,17 @@ fn read_checked(
     kind: &str,
     ndims: usize,
     variant: Variant,
+    checks: Checks,
 ) -> Result<(PathBuf, idx::Idx)> {
     let path = find(dir, stem, kind, variant)?;
-    let bytes = files::read(&path)?;
-    let sums = files::sums_in(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if let Some(expected) = sums.get(&name) {
-        files::verify(
-            &path,
-            &bytes.stored,
-            Some((expected, "SHA256SUMS beside it")),
-        )?;
-    }
-    if variant == Variant::Mnist {
+    let limit = if ndims == 1 {
+        LABELS_LIMIT
+    } else {
+        IMAGES_LIMIT
+    };
+    let bytes = files::read(&path, limit)?;
+    files::verify_listed(&path, &bytes.stored)?;
+    if variant == Variant::Mnist && checks == Checks::Published {
         let canonical = format!("{stem}-{kind}");
         let known = MNIST_SHA256
             .iter()
@@ -151,18 +170,49 @@ fn read_checked(
     Ok((path, parsed))
 }
 
-fn part(dir: &Path, prefix: &str, variant: Variant) -> Result<Part> {
-    let (image_path, images) =
-        read_checked(dir, &format!("{prefix}-images"), "idx3-ubyte", 3, variant)?;
-    let (label_path, labels) =
-        read_checked(dir, &format!("{prefix}-labels"), "idx1-ubyte", 1, variant)?;
-    if images.dims[0] != labels.dims[0] {
+/// One part and the path of its images.
+fn part(dir: &Path, prefix: &str, variant: Variant, checks: Checks) -> Result<(Part, PathBuf)> {
+    let (image_path, images) = read_checked(
+        dir,
+        &format!("{prefix}-images"),
+        "idx3-ubyte",
+        3,
+        variant,
+        checks,
+    )?;
+    let (label_path, labels) = read_checked(
+        dir,
+        &format!("{prefix}-labels"),
+        "idx1-ubyte",
+        1,
+        variant,
+        checks,
+    )?;
+    let [count, rows, cols] = images.dims[..] else {
+        unreachable!("idx::parse checked the 3 dimensions")
+    };
+    if count == 0 {
+        return Err(DataError::Format {
+            path: image_path,
+            offset: 4,
+            expected: "at least one image".into(),
+            found: "0".into(),
+        });
+    }
+    if rows == 0 || cols == 0 {
+        return Err(DataError::Format {
+            path: image_path,
+            offset: 8,
+            expected: "images of at least 1 × 1 pixels".into(),
+            found: format!("{rows} × {cols}"),
+        });
+    }
+    if count != labels.dims[0] {
         return Err(DataError::Mismatch {
             path: label_path,
             message: format!(
-                "{} labels for {} images in {}",
+                "{} labels for {count} images in {}",
                 labels.dims[0],
-                images.dims[0],
                 image_path.display()
             ),
         });
@@ -175,23 +225,45 @@ fn part(dir: &Path, prefix: &str, variant: Variant) -> Result<Part> {
             found: labels.values[at].to_string(),
         });
     }
-    Ok(Part {
+    let part = Part {
         images: images.values,
         labels: labels.values,
-        rows: images.dims[1],
-        cols: images.dims[2],
-    })
+        rows,
+        cols,
+    };
+    Ok((part, image_path))
 }
 
 /// Loads the train (`train-*`) and test (`t10k-*`) parts from `dir`.
 ///
 /// # Errors
-/// A missing, truncated, damaged or foreign file, or image and label files that disagree.
+/// A missing, truncated, damaged or foreign file, an empty part, or files that disagree: image
+/// and label counts, or train and test images of different sizes.
 pub fn load(dir: &Path, variant: Variant) -> Result<Mnist> {
-    Ok(Mnist {
-        train: part(dir, "train", variant)?,
-        test: part(dir, "t10k", variant)?,
-    })
+    load_checked(dir, variant, Checks::Published)
+}
+
+/// As [`load`], with the content checks of `checks`.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_checked(dir: &Path, variant: Variant, checks: Checks) -> Result<Mnist> {
+    let (train, train_path) = part(dir, "train", variant, checks)?;
+    let (test, test_path) = part(dir, "t10k", variant, checks)?;
+    if (test.rows, test.cols) != (train.rows, train.cols) {
+        return Err(DataError::Mismatch {
+            path: test_path,
+            message: format!(
+                "images of {} × {} pixels, but the training images in {} are {} × {}",
+                test.rows,
+                test.cols,
+                train_path.display(),
+                train.rows,
+                train.cols
+            ),
+        });
+    }
+    Ok(Mnist { train, test })
 }
 
 #[cfg(test)]
@@ -282,6 +354,86 @@ mod tests {
             err.starts_with("fashion-mnist: no train-images-idx3-ubyte in"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn train_and_test_images_of_different_sizes_are_an_error_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tiny(dir.path(), 20, false, false);
+        std::fs::write(
+            dir.path().join("t10k-images-idx3-ubyte"),
+            idx::encode(&[10, 3, 2], &[0; 60]),
+        )
+        .unwrap();
+        let err = load(dir.path(), Variant::Fashion).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "t10k-images-idx3-ubyte: images of 3 × 2 pixels, but the training images in"
+            ) && err.contains("train-images-idx3-ubyte are 2 × 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_empty_part_is_an_error_naming_its_file() {
+        for prefix in ["train", "t10k"] {
+            let dir = tempfile::tempdir().unwrap();
+            write_tiny(dir.path(), 20, false, false);
+            let images = format!("{prefix}-images-idx3-ubyte");
+            std::fs::write(dir.path().join(&images), idx::encode(&[0, 2, 3], &[])).unwrap();
+            std::fs::write(
+                dir.path().join(format!("{prefix}-labels-idx1-ubyte")),
+                idx::encode(&[0], &[]),
+            )
+            .unwrap();
+            let err = load(dir.path(), Variant::Fashion).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "{images}: at byte 4: expected at least one image, found 0"
+                )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_sized_images_are_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tiny(dir.path(), 20, false, false);
+        std::fs::write(
+            dir.path().join("train-images-idx3-ubyte"),
+            idx::encode(&[20, 0, 3], &[]),
+        )
+        .unwrap();
+        let err = load(dir.path(), Variant::Fashion).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "train-images-idx3-ubyte: at byte 8: expected images of at least 1 × 1 pixels, found 0 × 3"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn each_missing_file_of_the_four_is_named() {
+        for missing in [
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            write_tiny(dir.path(), 20, true, false);
+            std::fs::remove_file(dir.path().join(format!("{missing}.gz"))).unwrap();
+            let found =
+                crate::locate::dataset_dir(crate::locate::Dataset::FashionMnist, Some(dir.path()))
+                    .expect("three of the four files make the folder the dataset's");
+            let err = load(&found, Variant::Fashion).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("fashion-mnist: no {missing} in")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
+use crate::files::Checks;
 use crate::locate::{self, Dataset};
 use crate::mnist::{self, Part, Variant};
 use crate::split::split_standardized;
@@ -88,6 +89,81 @@ impl Default for SyntheticSpec {
     }
 }
 
+/// The most values (rows × features) a synthetic table may have: 100 million, 800 MB as f64.
+pub const MAX_SYNTHETIC_VALUES: usize = 100_000_000;
+
+/// A `[data]` key that breaks its rule: `synthetic.n_features = 0: must be at least 1`.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{key} = {value}: {rule}")]
+pub struct DataRule {
+    /// The key's path in `[data]`.
+    pub key: &'static str,
+    pub value: String,
+    pub rule: String,
+}
+
+impl DataSpec {
+    /// Checks the keys that need no file: batch size, test fraction, the synthetic shape.
+    ///
+    /// # Errors
+    /// The first key that breaks its rule.
+    pub fn validate(&self) -> std::result::Result<(), DataRule> {
+        let rule = |key, value: &dyn std::fmt::Display, rule: &str| DataRule {
+            key,
+            value: value.to_string(),
+            rule: rule.to_string(),
+        };
+        if self.batch_size == 0 {
+            return Err(rule("batch_size", &0, "must be at least 1"));
+        }
+        let f = self.test_fraction;
+        if !(f > 0.0 && f < 1.0) {
+            return Err(rule("test_fraction", &f, "must be in (0, 1)"));
+        }
+        let Some(s) = &self.synthetic else {
+            return Ok(());
+        };
+        if s.n_samples < 2 {
+            return Err(rule(
+                "synthetic.n_samples",
+                &s.n_samples,
+                "must be at least 2 (a training and a test row)",
+            ));
+        }
+        if s.n_features == 0 {
+            return Err(rule("synthetic.n_features", &0, "must be at least 1"));
+        }
+        if s.n_samples
+            .checked_mul(s.n_features)
+            .is_none_or(|n| n > MAX_SYNTHETIC_VALUES)
+        {
+            return Err(rule(
+                "synthetic.n_features",
+                &s.n_features,
+                &format!(
+                    "{} rows × {} features is more than {MAX_SYNTHETIC_VALUES} values",
+                    s.n_samples, s.n_features
+                ),
+            ));
+        }
+        if s.n_informative > s.n_features {
+            return Err(rule(
+                "synthetic.n_informative",
+                &s.n_informative,
+                &format!("must be at most n_features = {}", s.n_features),
+            ));
+        }
+        if !(s.noise.is_finite() && s.noise >= 0.0) {
+            return Err(rule(
+                "synthetic.noise",
+                &s.noise,
+                "must be a finite number of at least 0",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One part of a prepared dataset, still on the host.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HostPart {
@@ -133,11 +209,21 @@ pub struct Prepared {
 /// # Errors
 /// Missing or damaged files, a failed download, or settings that cannot split the data.
 pub fn prepare(spec: &DataSpec, data_dir: Option<&Path>) -> Result<Prepared> {
-    if spec.batch_size == 0 {
-        return Err(DataError::Invalid(
-            "batch_size = 0: must be at least 1".into(),
-        ));
-    }
+    prepare_checked(spec, data_dir, Checks::Published)
+}
+
+/// As [`prepare`], with the content checks of `checks`: [`Checks::SumsOnly`] prepares files in
+/// a dataset's format that are not the published ones.
+///
+/// # Errors
+/// As [`prepare`].
+pub fn prepare_checked(
+    spec: &DataSpec,
+    data_dir: Option<&Path>,
+    checks: Checks,
+) -> Result<Prepared> {
+    spec.validate()
+        .map_err(|e| DataError::Invalid(e.to_string()))?;
     let explicit = data_dir.or(spec.dir.as_deref());
     match spec.dataset {
         DatasetName::Mnist | DatasetName::FashionMnist => {
@@ -147,7 +233,7 @@ pub fn prepare(spec: &DataSpec, data_dir: Option<&Path>) -> Result<Prepared> {
                 (Dataset::FashionMnist, Variant::Fashion)
             };
             let dir = locate::dataset_dir(dataset, explicit)?;
-            let m = mnist::load(&dir, variant)?;
+            let m = mnist::load_checked(&dir, variant, checks)?;
             Ok(Prepared {
                 train: HostPart::Images(m.train),
                 test: HostPart::Images(m.test),
@@ -178,7 +264,7 @@ pub fn prepare(spec: &DataSpec, data_dir: Option<&Path>) -> Result<Prepared> {
                 .ok_or_else(|| {
                     DataError::Invalid(format!("{} holds no cal_housing.data", dir.display()))
                 })?;
-            let table = california::load(&file)?;
+            let table = california::load_checked(&file, checks)?;
             tabular(table, spec, Some(dir))
         }
         DatasetName::Synthetic => {
@@ -226,6 +312,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown field `batch`"), "{err}");
+    }
+
+    #[test]
+    fn keys_are_validated_before_any_data_is_made() {
+        let rule = |text: &str| {
+            toml::from_str::<DataSpec>(text)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            rule("dataset = \"synthetic\"\n[synthetic]\nn_samples = 1"),
+            "synthetic.n_samples = 1: must be at least 2 (a training and a test row)"
+        );
+        // 10¹² values would be 8 TB: refused before anything is allocated.
+        assert!(
+            rule("dataset = \"synthetic\"\n[synthetic]\nn_samples = 1000000\nn_features = 1000000")
+                .contains("is more than 100000000 values"),
+        );
+        assert_eq!(
+            rule("dataset = \"synthetic\"\n[synthetic]\nn_features = 2\nn_informative = 3"),
+            "synthetic.n_informative = 3: must be at most n_features = 2"
+        );
+        assert_eq!(
+            rule("dataset = \"mnist\"\ntest_fraction = 1.0"),
+            "test_fraction = 1: must be in (0, 1)"
+        );
     }
 
     #[test]

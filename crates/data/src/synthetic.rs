@@ -37,11 +37,19 @@ impl Synthetic {
     /// # Errors
     /// No samples, no features, or more informative features than features.
     pub fn generate(&self) -> Result<(Table, Vec<f64>)> {
-        if self.n_samples == 0 || self.n_features == 0 || self.n_informative > self.n_features {
+        let values = self.n_samples.checked_mul(self.n_features);
+        if self.n_samples == 0
+            || self.n_features == 0
+            || self.n_informative > self.n_features
+            || values.is_none_or(|n| n > crate::spec::MAX_SYNTHETIC_VALUES)
+        {
             return Err(DataError::Invalid(format!(
-                "synthetic regression needs n_samples ≥ 1, n_features ≥ 1 and n_informative ≤ \
-                 n_features; got {} samples, {} features, {} informative",
-                self.n_samples, self.n_features, self.n_informative
+                "synthetic regression needs n_samples ≥ 1, n_features ≥ 1, n_informative ≤ \
+                 n_features and at most {} values; got {} samples, {} features, {} informative",
+                crate::spec::MAX_SYNTHETIC_VALUES,
+                self.n_samples,
+                self.n_features,
+                self.n_informative
             )));
         }
         if !(self.noise.is_finite() && self.noise >= 0.0) {

@@ -1,8 +1,159 @@
 //! Command-line interface. Every flag's doc comment is its `--help` text.
+//!
+//! Numbers on the command line follow two rules, so that bad input is told the rule it breaks
+//! (with the flag and the value, exit code 2) instead of failing somewhere else:
+//! - every count has a stated limit ([`limits`]), checked by its value parser ([`Count`]) and
+//!   named in its `--help`, so that no count can ask for more memory than a run could use;
+//! - a value may start with `-`: counts set `allow_negative_numbers` and real numbers
+//!   `allow_hyphen_values` (which also lets `-1e-3`, `-.5` and `-inf` through), so that
+//!   `--steps -1` or `--smooth -0.1` reach the check that names the flag, not clap's
+//!   "unexpected argument '-1' found".
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The most each count flag accepts, with the reason for the bound. A count past its bound is
+/// refused when the command line is parsed, before anything is allocated or loaded.
+pub mod limits {
+    /// `harness schedule --steps`: the preview holds each step's LR and momentum (24 bytes)
+    /// and prints a line per step (about 40 bytes). Ten million steps, longer than any run
+    /// this harness trains (MNIST: 469 a epoch), peak at 640 MB (1 GB with `--plot`, whose SVG
+    /// is then 160 MB), measured.
+    pub const PREVIEW_STEPS: u64 = 10_000_000;
+    /// `harness lr-find --num-iters`, and `--num-iters × --seeds`: each point of a sweep keeps
+    /// its LR, loss and smoothed loss (24 bytes), and lr_find.csv and the JSON print them
+    /// (about 100 bytes); each is also one training step. Fastai's default is 100.
+    pub const SWEEP_POINTS: u64 = 1_000_000;
+    /// `harness lr-find --seeds`: each seed is a whole sweep, kept for the report.
+    pub const SEEDS: u64 = 1_000;
+    /// `harness lr-find --batch-size`: a batch is cut to the training rows anyway (MNIST has
+    /// 60000); the bound keeps batch × `--accumulate`, the written config's batch, far from
+    /// overflowing.
+    pub const BATCH_SIZE: u64 = 1_000_000;
+    /// `harness lr-find --accumulate`: each optimizer step trains this many batches.
+    pub const ACCUMULATE: u64 = 1_000;
+    /// `--epochs` of `train`, `compare` and `lr-find --write-config`: as many as a run
+    /// config's `[train] epochs` may be ([`train::config::MAX_EPOCHS`]).
+    pub const EPOCHS: u64 = train::config::MAX_EPOCHS;
+    /// `--threads`: each thread of the pool reserves an 8 MiB stack ([`crate::set_threads`]),
+    /// and threads past the cores only slow the products down.
+    pub const THREADS: u64 = 1_024;
+    /// `harness compare --jobs`: each job is a `harness train` process of its own (an MNIST
+    /// run peaks at about 260 MB).
+    pub const JOBS: u64 = 64;
+    /// `harness bench --steps` and `--warmup`: every timed step's duration is kept (8 bytes),
+    /// and a step of the MNIST MLP takes about a millisecond.
+    pub const BENCH_STEPS: u64 = 1_000_000;
+    /// `harness bench --hidden`: as wide as a run config's hidden layer may be
+    /// ([`models::config::MAX_WIDTH`]). The MLP then holds 784 × 65536 f32 weights (205 MB, and
+    /// as much again for their gradients) and, at batch 2048, 537 MB per activation.
+    pub const HIDDEN: u64 = models::config::MAX_WIDTH as u64;
+    /// `harness bench --batch-sizes`: the training rows of MNIST. A larger batch would be cut
+    /// to them, and the figures would count rows that were never there.
+    pub const BENCH_BATCH: u64 = 60_000;
+    /// `harness landscape --steps`: eight runs keep every point and loss (24 bytes) and the
+    /// JSON and CSV print each (about 80 bytes): at most about 830 MB.
+    pub const LANDSCAPE_STEPS: u64 = 1_000_000;
+}
+
+/// The value parser of a count flag: a whole number from `min` to `max`. Its error names the
+/// flag, the value and the rule, as the config checks do: `--steps = -1: must be at least 1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count {
+    pub min: u64,
+    pub max: u64,
+}
+
+impl Count {
+    pub const fn new(min: u64, max: u64) -> Count {
+        Count { min, max }
+    }
+
+    /// `text` as a count, or the rule it breaks.
+    ///
+    /// # Errors
+    /// `text` is not a whole number, or lies outside `min..=max`.
+    pub fn check(self, text: &str) -> Result<u64, String> {
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(digits) => (true, digits),
+            None => (false, text),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "must be a whole number from {} to {}",
+                self.min, self.max
+            ));
+        }
+        let too_small = format!("must be at least {}", self.min);
+        match digits.parse::<u64>() {
+            _ if negative && digits.bytes().any(|b| b != b'0') => Err(too_small),
+            Ok(n) if n < self.min => Err(too_small),
+            Ok(n) if n <= self.max => Ok(n),
+            // Past `max`, or all digits but past u64 itself.
+            _ => Err(format!("must be at most {}", self.max)),
+        }
+    }
+}
+
+impl TypedValueParser for Count {
+    type Value = u64;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<u64, clap::Error> {
+        let text = value.to_string_lossy();
+        self.check(&text)
+            .map_err(|rule| invalid(cmd, arg, &text, &rule))
+    }
+}
+
+/// A value parser from a check that gives the value or the rule it breaks; its error names the
+/// flag and the value as [`Count`]'s does: `--lr = -1: must be a finite number greater than 0`.
+#[derive(Clone, Copy)]
+pub struct Checked<T>(pub fn(&str) -> Result<T, String>);
+
+impl<T: Clone + Send + Sync + 'static> TypedValueParser for Checked<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        let text = value.to_string_lossy();
+        (self.0)(&text).map_err(|rule| invalid(cmd, arg, &text, &rule))
+    }
+}
+
+/// `--flag = value: rule`, a usage error (exit code 2). A flag that an environment variable
+/// can set names it too (`--threads (HARNESS_THREADS) = x: ...`), and an empty value is `""`.
+fn invalid(cmd: &clap::Command, arg: Option<&clap::Arg>, text: &str, rule: &str) -> clap::Error {
+    let mut flag = arg
+        .and_then(clap::Arg::get_long)
+        .map_or_else(|| "the value".to_string(), |long| format!("--{long}"));
+    if let Some(env) = arg.and_then(clap::Arg::get_env) {
+        flag = format!("{flag} ({})", env.to_string_lossy());
+    }
+    let text = if text.is_empty() { "\"\"" } else { text };
+    clap::Error::raw(
+        ErrorKind::ValueValidation,
+        format!("{flag} = {text}: {rule}\n"),
+    )
+    .with_cmd(cmd)
+}
+
+/// [`Count`] for the flags whose field is a `usize`; every limit fits one.
+fn count_usize(min: u64, max: u64) -> impl TypedValueParser<Value = usize> {
+    Count::new(min, max).map(|n| usize::try_from(n).expect("every count limit fits a usize"))
+}
 
 /// A deep-learning training harness that treats the learning rate as a first-class,
 /// dynamic parameter.
@@ -29,13 +180,8 @@ pub enum Command {
     Schedule(ScheduleArgs),
 
     /// Find a learning rate: the LR range test (Smith 2015), with suggestions you can trust.
-    ///
-    /// Raises the LR every optimizer step from --start-lr to --end-lr, smooths the loss, stops
-    /// when it diverges, and reads four suggestions off the curve (steepest, minimum, valley,
-    /// steepest_first_half). The recommended LR is the median of the first three, with a
-    /// confidence from how far apart they are; a flat or noisy curve gets "no usable descent"
-    /// instead of a number. The model you start from is never trained: the sweep works on a
-    /// copy. --write-config turns the finding into a run config for `harness train`.
+    // The long help states the recommendation's rule in the words of the code that applies it.
+    #[command(long_about = lr_find_long_about())]
     LrFind(LrFindArgs),
 
     /// Run several configurations on the same data and seed, and write a report comparing them.
@@ -60,6 +206,20 @@ pub enum Command {
     /// Get and inspect datasets: download California housing, check what is where.
     #[command(subcommand)]
     Data(DataCommand),
+}
+
+/// The long `--help` of `harness lr-find`. The recommendation's rule is
+/// [`schedules::lr_find::consensus::recommendation_rule`], the words of the code that applies
+/// it, so the help cannot describe another rule (tests/help_text.rs).
+pub fn lr_find_long_about() -> String {
+    format!(
+        "Find a learning rate: the LR range test (Smith 2015), with suggestions you can trust.\n\n\
+         Raises the LR every optimizer step from --start-lr to --end-lr, smooths the loss, stops \
+         when it diverges, and reads four suggestions off the curve (steepest, minimum, valley, \
+         steepest_first_half). {} The model you start from is never trained: the sweep works on \
+         a copy. --write-config turns the finding into a run config for `harness train`.",
+        schedules::lr_find::consensus::recommendation_rule()
+    )
 }
 
 /// `harness data ...`
@@ -101,10 +261,11 @@ pub enum DatasetName {
 /// `--threads`, shared by the commands that train.
 #[derive(Debug, Args)]
 pub struct ThreadsArg {
-    /// CPU threads for the CPU backends' large matrix products (default: every core). On small
-    /// batches one thread can be faster: splitting a 128-row product costs more than it saves
-    /// on two cores (docs/benchmarks.md).
-    #[arg(long, value_name = "N", env = "HARNESS_THREADS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// CPU threads for the CPU backends' large matrix products (default: every core), at most
+    /// 1024 (each reserves an 8 MiB stack). On small batches one thread can be faster:
+    /// splitting a 128-row product costs more than it saves on two cores (docs/benchmarks.md).
+    #[arg(long, value_name = "N", env = "HARNESS_THREADS", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::THREADS))]
     pub threads: Option<u64>,
 }
 
@@ -138,12 +299,16 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Number of epochs, overriding [train] epochs (with --resume: the new total).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of epochs, overriding [train] epochs (with --resume: the new total); at most
+    /// 100000 (the run keeps a record of every step in memory).
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::EPOCHS))]
     pub epochs: Option<u64>,
 
-    /// Seed of the initial weights and of the batch order, overriding [train] seed.
-    #[arg(long, value_name = "S")]
+    /// Seed of the initial weights and of the batch order, overriding [train] seed: a whole
+    /// number from 0 to 18446744073709551615.
+    #[arg(long, value_name = "S", allow_negative_numbers = true,
+          value_parser = Count::new(0, u64::MAX))]
     pub seed: Option<u64>,
 
     #[command(flatten)]
@@ -211,41 +376,67 @@ pub struct LrFindArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// LR of the first step.
-    #[arg(long, value_name = "LR", default_value_t = 1e-7)]
+    /// LR of the first step (a finite number greater than 0).
+    #[arg(
+        long,
+        value_name = "LR",
+        default_value_t = 1e-7,
+        allow_hyphen_values = true
+    )]
     pub start_lr: f64,
 
-    /// LR of the last step.
-    #[arg(long, value_name = "LR", default_value_t = 10.0)]
+    /// LR of the last step (greater than --start-lr).
+    #[arg(
+        long,
+        value_name = "LR",
+        default_value_t = 10.0,
+        allow_hyphen_values = true
+    )]
     pub end_lr: f64,
 
-    /// Number of steps (at least 2).
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    /// Number of steps, from 2 to 1000000 (each is a training step, and each point is kept).
+    #[arg(long, value_name = "N", default_value_t = 100, allow_negative_numbers = true,
+          value_parser = Count::new(2, limits::SWEEP_POINTS))]
     pub num_iters: u64,
 
     /// How the LR rises from --start-lr to --end-lr.
     #[arg(long, value_enum, default_value_t = RampMode::Exp)]
     pub mode: RampMode,
 
-    /// β of the loss's moving average (debiased, as fastai's); 0 turns smoothing off.
-    #[arg(long, value_name = "BETA", default_value_t = 0.98)]
+    /// β of the loss's moving average (debiased, as fastai's), in [0, 1); 0 turns smoothing
+    /// off.
+    #[arg(
+        long,
+        value_name = "BETA",
+        default_value_t = 0.98,
+        allow_hyphen_values = true
+    )]
     pub smooth: f64,
 
-    /// Stop once the smoothed loss exceeds this multiple of the best so far (inf: never).
-    #[arg(long, value_name = "FACTOR", default_value_t = 4.0)]
+    /// Stop once the smoothed loss exceeds this multiple of the best so far, in (1, inf] (inf:
+    /// never).
+    #[arg(
+        long,
+        value_name = "FACTOR",
+        default_value_t = 4.0,
+        allow_hyphen_values = true
+    )]
     pub diverge: f64,
 
     /// Optimizer to sweep with (PyTorch's defaults), instead of the config's or plain SGD.
     #[arg(long, value_enum)]
     pub optimizer: Option<OptimizerName>,
 
-    /// Rows per mini-batch (default 128, or the config's).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Rows per mini-batch (default 128, or the config's), at most 1000000 (a batch is cut to
+    /// the training rows anyway).
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::BATCH_SIZE))]
     pub batch_size: Option<u64>,
 
     /// Mini-batches whose gradients make one optimizer step: a batch N times larger in memory
-    /// of one.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    /// of one. At most 1000.
+    #[arg(long, value_name = "N", default_value_t = 1, allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::ACCUMULATE))]
     pub accumulate: u64,
 
     /// Read the loss on held-out rows after each step (a tenth of the training rows, at most
@@ -254,12 +445,16 @@ pub struct LrFindArgs {
     pub val: bool,
 
     /// Repeat the sweep with K seeds (initial weights and batch order) and report how far the
-    /// recommendations spread.
-    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    /// recommendations spread. At most 1000, and --num-iters × --seeds at most 1000000 (every
+    /// point of every seed is kept for lr_find.csv).
+    #[arg(long, value_name = "K", default_value_t = 1, allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::SEEDS))]
     pub seeds: u64,
 
-    /// First seed (default: the config's [train] seed, else 0).
-    #[arg(long, value_name = "S")]
+    /// First seed (default: the config's [train] seed, else 0), from 0 to
+    /// 18446744073709551615.
+    #[arg(long, value_name = "S", allow_negative_numbers = true,
+          value_parser = Count::new(0, u64::MAX))]
     pub seed: Option<u64>,
 
     /// Tensor backend: flex (default), ndarray, wgpu, cuda (each must be compiled in).
@@ -287,8 +482,10 @@ pub struct LrFindArgs {
     #[arg(long, value_enum, default_value_t = PlanName::OneCycle, requires = "write_config")]
     pub schedule: PlanName,
 
-    /// Epochs of the written config (default: the config's [train] epochs, else 5).
-    #[arg(long, value_name = "N", requires = "write_config", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Epochs of the written config (default: the config's [train] epochs, else 5), at most
+    /// 100000.
+    #[arg(long, value_name = "N", requires = "write_config", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::EPOCHS))]
     pub epochs: Option<u64>,
 
     #[command(flatten)]
@@ -333,25 +530,30 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = BenchModelName::Mlp)]
     pub model: BenchModelName,
 
-    /// Hidden width of the MLP.
-    #[arg(long, value_name = "N", default_value_t = 128)]
+    /// Hidden width of the MLP, from 1 to 65536.
+    #[arg(long, value_name = "N", default_value_t = 128, allow_negative_numbers = true,
+          value_parser = count_usize(1, limits::HIDDEN))]
     pub hidden: usize,
 
-    /// Batch sizes to measure, comma-separated.
+    /// Batch sizes to measure, comma-separated, each from 1 to 60000 (the MNIST training rows).
     #[arg(
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "64,128,512,2048"
+        default_value = "64,128,512,2048",
+        allow_hyphen_values = true,
+        value_parser = count_usize(1, limits::BENCH_BATCH)
     )]
     pub batch_sizes: Vec<usize>,
 
-    /// Timed steps per configuration (for throughput and latency).
-    #[arg(long, value_name = "N", default_value_t = 200)]
+    /// Timed steps per configuration (for throughput and latency), from 1 to 1000000.
+    #[arg(long, value_name = "N", default_value_t = 200, allow_negative_numbers = true,
+          value_parser = count_usize(1, limits::BENCH_STEPS))]
     pub steps: usize,
 
-    /// Untimed steps first (caches, allocators, GPU kernels compiled).
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    /// Untimed steps first (caches, allocators, GPU kernels compiled), from 0 to 1000000.
+    #[arg(long, value_name = "N", default_value_t = 20, allow_negative_numbers = true,
+          value_parser = count_usize(0, limits::BENCH_STEPS))]
     pub warmup: usize,
 
     /// How to print the figures: a table, or a JSON array with one object per configuration.
@@ -383,12 +585,14 @@ pub struct CompareArgs {
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     pub backend: train::backend::Backend,
 
-    /// Runs at a time, each in its own process (so seeded runs stay exact).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Runs at a time, each in its own process (so seeded runs stay exact), at most 64.
+    #[arg(long, value_name = "N", default_value_t = 1, allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::JOBS))]
     pub jobs: u64,
 
-    /// Number of epochs of every run, overriding the experiment (a quick look).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of epochs of every run, overriding the experiment (a quick look), at most 100000.
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::EPOCHS))]
     pub epochs: Option<u64>,
 
     #[command(flatten)]
@@ -417,8 +621,10 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
 
-    /// Number of optimizer steps to show (steps 0..N-1); the length of the run.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of optimizer steps to show (steps 0..N-1); the length of the run. At most
+    /// 10000000: the preview holds every step's LR and momentum and prints a line for each.
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::PREVIEW_STEPS))]
     pub steps: u64,
 
     /// Metrics for loss-driven schedules (reduce_on_plateau, loss_spike), one number per line;
@@ -444,5 +650,73 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_count_takes_its_bounds_and_names_the_rule_past_them() {
+        let steps = Count::new(1, 10);
+        assert_eq!(steps.check("1"), Ok(1));
+        assert_eq!(steps.check("10"), Ok(10));
+        assert_eq!(steps.check("0"), Err("must be at least 1".into()));
+        assert_eq!(steps.check("-1"), Err("must be at least 1".into()));
+        assert_eq!(steps.check("-0"), Err("must be at least 1".into()));
+        assert_eq!(steps.check("11"), Err("must be at most 10".into()));
+        // Past u64 itself: still the rule, not "number too large to fit in target type".
+        let huge = "99999999999999999999999";
+        assert_eq!(steps.check(huge), Err("must be at most 10".into()));
+        for text in ["", "-", "1.5", "-0.5", "1e3", "+3", " 3", "x"] {
+            assert_eq!(
+                steps.check(text),
+                Err("must be a whole number from 1 to 10".into()),
+                "{text:?}"
+            );
+        }
+        let seed = Count::new(0, u64::MAX);
+        assert_eq!(seed.check("-0"), Ok(0));
+        assert_eq!(seed.check("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(
+            seed.check("18446744073709551616"),
+            Err("must be at most 18446744073709551615".into())
+        );
+    }
+
+    fn parse(args: &[&str]) -> Command {
+        let argv = [&["harness"], args].concat();
+        Cli::try_parse_from(argv)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+            .command
+    }
+
+    #[test]
+    fn counts_at_their_limits_parse() {
+        // Only parsed: running a preview of ten million steps is no test.
+        let max = limits::PREVIEW_STEPS.to_string();
+        let Command::Schedule(a) = parse(&["schedule", "--config", "s.toml", "--steps", &max])
+        else {
+            unreachable!()
+        };
+        assert_eq!(a.steps, limits::PREVIEW_STEPS);
+        let (iters, seeds) = (limits::SWEEP_POINTS.to_string(), limits::SEEDS.to_string());
+        let args = [
+            "lr-find",
+            "--dataset",
+            "mnist",
+            "--num-iters",
+            &iters,
+            "--seeds",
+            &seeds,
+        ];
+        let Command::LrFind(a) = parse(&args) else {
+            unreachable!()
+        };
+        assert_eq!(
+            (a.num_iters, a.seeds),
+            (limits::SWEEP_POINTS, limits::SEEDS)
+        );
+        let batch = limits::BENCH_BATCH.to_string();
+        let Command::Bench(a) = parse(&["bench", "--batch-sizes", &format!("1,{batch}")]) else {
+            unreachable!()
+        };
+        assert_eq!(a.batch_sizes, [1, limits::BENCH_BATCH as usize]);
     }
 }

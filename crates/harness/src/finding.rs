@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use schedules::lr_find::{Method, Suggestions};
+use schedules::lr_find::{Method, Remedy, Suggestions};
 use serde_json::{Map, Value, json};
 use train::lr_find::{FindSpec, Finding, SeedSweep};
 
@@ -42,11 +42,12 @@ pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
         "recommended_lr": finding.agreement.recommended_lr,
         "confidence": finding.agreement.confidence.name(),
         "reason": first.consensus.reason,
+        "remedy": first.consensus.remedy.map(remedy_flags),
         "descent_decades": first.consensus.descent_decades,
         "method_spread_decades": first.consensus.spread_decades,
         "suggestions": by_method(&first.suggestions),
         "suggestion_steps": first.suggestions.iter().map(|(m, s)| (m.name().to_string(), json!(s.map(|s| s.index)))).collect::<Map<String, Value>>(),
-        "voters": schedules::lr_find::consensus::VOTERS.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "spread_methods": schedules::lr_find::consensus::SPREAD_METHODS.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "stop_reason": sweep.stop.name(),
         "stop": sweep.stop,
         "stop_step": sweep.points.len().saturating_sub(1),
@@ -180,19 +181,31 @@ pub fn table(finding: &Finding, spec: &FindSpec) -> String {
             );
         }
         None => {
+            let unusable = finding
+                .runs
+                .iter()
+                .find(|r| r.consensus.recommended_lr.is_none());
             let _ = writeln!(
                 t,
                 "recommended lr: none ({})",
-                finding
-                    .runs
-                    .iter()
-                    .find(|r| r.consensus.recommended_lr.is_none())
-                    .map_or("the seeds disagree", |r| r.consensus.reason.as_str())
+                unusable.map_or("the seeds disagree", |r| r.consensus.reason.as_str())
             );
+            if let Some(remedy) = unusable.and_then(|r| r.consensus.remedy) {
+                let _ = writeln!(t, "try: {}", remedy_flags(remedy));
+            }
         }
     }
     let _ = writeln!(t, "elapsed {:.2} s", finding.elapsed_seconds);
     t
+}
+
+/// A remedy for a curve without a usable descent, in the flags of `harness lr-find`.
+pub fn remedy_flags(remedy: Remedy) -> &'static str {
+    match remedy {
+        Remedy::StartLowerOrStopLater => "lower --start-lr, or raise --diverge",
+        Remedy::WidenRange => "widen --start-lr/--end-lr, or check that the model learns at all",
+        Remedy::MeasureBetter => "raise --batch-size or --accumulate, or use --val",
+    }
 }
 
 /// `seed,step,lr,loss,smoothed`, every step of every seed.

@@ -5,6 +5,7 @@
 //! - [`commands`]: one module per subcommand; each reads its inputs, calls library code and
 //!   writes what it produced.
 //! - [`finding`]: an LR range test's result as a table, JSON, CSV and a plot.
+//! - [`hints`]: the command line's words (flags, commands) added to library errors.
 //! - [`report`]: the report of `harness compare`: table, JSON and charts of several runs.
 //! - [`plot`]: PNG/SVG line charts (plotters with an embedded font, so no system fonts).
 //! - [`plot_landscape`]: the figure of `harness landscape`: trajectories over a contour plot.
@@ -12,6 +13,7 @@
 pub mod cli;
 pub mod commands;
 pub mod finding;
+pub mod hints;
 pub mod plot;
 pub mod plot_landscape;
 pub mod report;
@@ -19,8 +21,8 @@ pub mod report;
 /// Runs one parsed command line.
 ///
 /// # Errors
-/// Any failure, with the file, field or value at fault in its message; `main` prints it and
-/// exits with code 2.
+/// Any failure, with the file, field or value at fault in its message; `main` prints it (with
+/// the flags that fix it, from [`hints`]) and exits with code 2 (1 for `compare`'s failed runs).
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let threads = match &cli.command {
         cli::Command::Train(a) => a.threads.threads,

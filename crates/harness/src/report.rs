@@ -44,14 +44,18 @@ pub const MAX_POINTS: usize = 2000;
 impl RunResult {
     /// Reads what the run in `dir` left: `summary.json` (absent if it failed) and the metrics.
     pub fn read(name: &str, config: Option<RunConfig>, status: Status, dir: &Path) -> Self {
-        let summary = std::fs::read_to_string(dir.join("summary.json"))
+        // A run's files, each bounded: what a run may write is a few hundred bytes a step.
+        let read = |name: &str, limit: u64| {
+            bounded::read_to_string(&dir.join(name), bounded::Limit::new(limit, "a run's file"))
+        };
+        let summary = read("summary.json", 1 << 20)
             .ok()
             .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
             .unwrap_or_default();
-        let epoch_losses = std::fs::read_to_string(dir.join("metrics.jsonl"))
+        let epoch_losses = read("metrics.jsonl", 1 << 30)
             .map(|t| epoch_losses(&t))
             .unwrap_or_default();
-        let csv = std::fs::read_to_string(dir.join("metrics.csv")).unwrap_or_default();
+        let csv = read("metrics.csv", 1 << 30).unwrap_or_default();
         let all_lrs = step_lrs(&csv);
         let initial_loss = csv
             .lines()

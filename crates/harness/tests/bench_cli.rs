@@ -81,3 +81,39 @@ fn bad_settings_exit_2() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn counts_past_their_stated_limits_are_refused_before_measuring() {
+    // The limits of cli::limits (BENCH_STEPS, BENCH_BATCH: the 60000 MNIST training rows,
+    // HIDDEN), each also stated in `harness bench --help`; a negative count names the flag too.
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--steps", "99999999999"],
+            "--steps = 99999999999: must be at most 1000000",
+        ),
+        (&["--steps", "-1"], "--steps = -1: must be at least 1"),
+        (
+            &["--warmup", "1000001"],
+            "--warmup = 1000001: must be at most 1000000",
+        ),
+        (&["--warmup", "-1"], "--warmup = -1: must be at least 0"),
+        (
+            &["--batch-sizes", "64,60001"],
+            "--batch-sizes = 60001: must be at most 60000",
+        ),
+        (
+            &["--hidden", "65537"],
+            "--hidden = 65537: must be at most 65536",
+        ),
+        (&["--hidden", "0"], "--hidden = 0: must be at least 1"),
+    ];
+    for (flags, want) in cases {
+        let o = harness(&[&["bench"], flags].concat());
+        assert_eq!(o.status.code(), Some(2), "{flags:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            format!("error: {want}\n")
+        );
+        assert!(o.stdout.is_empty(), "{flags:?} measured something");
+    }
+}

@@ -120,10 +120,19 @@ fn two_runs_print_the_same_json() {
 #[test]
 fn bad_flags_exit_2_with_a_reason() {
     let e = failure(&["landscape", "--steps", "0"]);
-    assert!(e.contains("--steps"), "{e}");
-    for lr in ["-1", "0", "nan", "x"] {
+    assert_eq!(e, "error: --steps = 0: must be at least 1\n");
+    // The stated limit (cli::limits::LANDSCAPE_STEPS), and the count past any limit.
+    let e = failure(&["landscape", "--steps", "1000001"]);
+    assert_eq!(e, "error: --steps = 1000001: must be at most 1000000\n");
+    let e = failure(&["landscape", "--steps", "99999999999"]);
+    assert_eq!(e, "error: --steps = 99999999999: must be at most 1000000\n");
+    // Negative numbers in every spelling reach the check, which names the flag.
+    for lr in ["-1", "-1e-3", "-.5", "-inf", "0", "nan", "x"] {
         let e = failure(&["landscape", "--lr", lr]);
-        assert!(e.contains("not a finite number greater than 0"), "{e}");
+        assert_eq!(
+            e,
+            format!("error: --lr = {lr}: must be a finite number greater than 0\n")
+        );
     }
     let e = failure(&["landscape", "--backend", "tpu"]);
     assert!(e.contains("expected one of"), "{e}");

@@ -171,6 +171,109 @@ fn bad_settings_exit_2_naming_the_flag() {
 }
 
 #[test]
+fn counts_past_their_stated_limits_exit_2_before_any_data_loads() {
+    // cli::limits: SWEEP_POINTS for --num-iters and for --num-iters × --seeds, SEEDS,
+    // ACCUMULATE, BATCH_SIZE; `--config no/such.toml` shows that the flags are checked first.
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--num-iters", "99999999999"],
+            "error: --num-iters = 99999999999: must be at most 1000000\n",
+        ),
+        (
+            &["--num-iters", "1"],
+            "error: --num-iters = 1: must be at least 2\n",
+        ),
+        (
+            &["--seeds", "1001"],
+            "error: --seeds = 1001: must be at most 1000\n",
+        ),
+        (
+            &["--accumulate", "-2"],
+            "error: --accumulate = -2: must be at least 1\n",
+        ),
+        (
+            &["--batch-size", "1000001"],
+            "error: --batch-size = 1000001: must be at most 1000000\n",
+        ),
+        (
+            &["--num-iters", "1000000", "--seeds", "2"],
+            "error: invalid option: --num-iters × --seeds = 1000000 × 2 = 2000000: must be at \
+             most 1000000\n",
+        ),
+    ];
+    for (flags, want) in cases {
+        let args = [&["lr-find", "--config", "no/such.toml"], flags].concat();
+        assert_eq!(failure(&args), want, "{flags:?}");
+    }
+    // The largest seed is a seed, but not with a second one after it (seeds are S, S + 1, ...).
+    let args = [
+        "lr-find",
+        "--dataset",
+        "mnist",
+        "--seed",
+        "18446744073709551615",
+    ];
+    let e = failure(&[&args[..], &["--seeds", "2"]].concat());
+    assert_eq!(
+        e,
+        "error: invalid option: --seed = 18446744073709551615 with --seeds = 2: the last seed, \
+         --seed + --seeds - 1, must be at most 18446744073709551615\n"
+    );
+}
+
+#[test]
+fn a_config_too_large_to_write_is_an_error_not_a_panic() {
+    // A config's own batch size and epochs are not bounded as the flags are: 9e18 rows × 3
+    // accumulated, or 9e18 epochs × 5 steps (320 training rows in batches of 64), overflow
+    // 64 bits. Whichever check refuses them (the config's or --write-config's), the run must
+    // exit 2 with a message, write nothing and not panic.
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("found.toml");
+    let huge_batch = SYNTHETIC.replace("batch_size = 64", "batch_size = 9000000000000000000");
+    let huge_epochs = SYNTHETIC.replace("seed = 11", "seed = 11\nepochs = 9000000000000000000");
+    for (text, extra) in [
+        (huge_batch, ["--accumulate", "3"]),
+        (huge_epochs, ["--seeds", "1"]),
+    ] {
+        let config = dir.path().join("run.toml");
+        std::fs::write(&config, text).unwrap();
+        let mut args = vec!["lr-find", "--config", str_of(&config), "--start-lr", "1e-5"];
+        args.extend(["--num-iters", "80", "--smooth", "0.9", "--write-config"]);
+        args.push(str_of(&written));
+        args.extend(extra);
+        let out = harness(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+        assert!(!written.exists());
+    }
+}
+
+#[test]
+fn the_printed_reason_uses_the_words_of_the_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let json: Value = serde_json::from_str(&sweep(dir.path(), &["--format", "json"])).unwrap();
+    let reason = json["reason"].as_str().unwrap();
+    // The reason names the rule as the help does ("the middle of the descent from the
+    // steepest fall to the lowest loss"), then fills in the two LRs and the width.
+    let named = "middle of the descent from the steepest fall (";
+    assert!(reason.starts_with(named), "{reason}");
+    let help = ok(&["lr-find", "--help"]);
+    assert!(
+        help.contains("middle of the descent from the steepest fall to the lowest loss"),
+        "{help}"
+    );
+    assert_eq!(
+        json["spread_methods"],
+        serde_json::json!(["steepest", "minimum", "valley"])
+    );
+    assert!(json.get("voters").is_none());
+}
+
+#[test]
 fn no_usable_descent_writes_no_config() {
     // Ten steps between 1e-7 and 1e-6: nothing moves.
     let dir = tempfile::tempdir().unwrap();

@@ -207,6 +207,35 @@ fn other_bad_inputs_exit_2() {
 }
 
 #[test]
+fn steps_past_the_stated_limit_exit_2_instead_of_aborting() {
+    // The count: once an allocation failure (abort), now refused by the parser. The
+    // limit is cli::limits::PREVIEW_STEPS, stated in --help.
+    let steps = |n: &str| {
+        let args = [
+            "schedule",
+            "--config",
+            "configs/schedules/step.toml",
+            "--steps",
+            n,
+        ];
+        harness(&args)
+    };
+    for (n, rule) in [
+        ("99999999999", "must be at most 10000000"),
+        ("10000001", "must be at most 10000000"),
+        ("-1", "must be at least 1"),
+        ("0", "must be at least 1"),
+        ("2.5", "must be a whole number from 1 to 10000000"),
+    ] {
+        let out = steps(n);
+        assert_eq!(out.status.code(), Some(2), "--steps {n}");
+        assert_eq!(stderr(&out), format!("error: --steps = {n}: {rule}\n"));
+    }
+    let help = String::from_utf8(harness(&["schedule", "--help"]).stdout).unwrap();
+    assert!(help.contains("At most 10000000"), "{help}");
+}
+
+#[test]
 fn help_explains_every_flag() {
     let out = harness(&["schedule", "--help"]);
     let help = String::from_utf8(out.stdout).unwrap();

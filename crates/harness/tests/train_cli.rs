@@ -381,3 +381,108 @@ fn the_cpu_backends_agree() {
         );
     }
 }
+
+#[test]
+fn a_run_that_cannot_start_leaves_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("no-data");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mnist = write(
+        dir.path(),
+        &TINY.replace(
+            "dataset = \"synthetic\"",
+            &format!("dataset = \"mnist\"\ndir = \"{}\"", empty.display()),
+        ),
+    );
+    let out = dir.path().join("out");
+    let o = harness(&[
+        "train",
+        "--config",
+        mnist.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("mnist: no train-images-idx3-ubyte"), "{err}");
+    assert!(
+        !out.exists(),
+        "a run that could not start left {}",
+        out.display()
+    );
+    // With the cause fixed, the same command starts: nothing is "already holding a run".
+    let fixed = write(dir.path(), TINY);
+    train_into(&fixed, &out, &[]);
+    assert!(out.join("summary.json").is_file());
+}
+
+#[test]
+fn resume_drops_a_half_written_metrics_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), &tiny_mlp(4));
+    let (whole, cut) = (dir.path().join("whole"), dir.path().join("cut"));
+    train_into(&config, &whole, &[]);
+    train_into(&config, &cut, &["--epochs", "2"]);
+    // What a kill while writing leaves: a record past the checkpoint, then half of another.
+    let jsonl = cut.join("metrics.jsonl");
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    let last = text
+        .lines()
+        .rfind(|l| l.contains("\"step\""))
+        .unwrap()
+        .to_string();
+    let past = last
+        .replace("\"epoch\":1", "\"epoch\":2")
+        .replace("\"step\":9", "\"step\":10");
+    std::fs::write(&jsonl, format!("{text}{past}\n{}", &last[..last.len() / 2])).unwrap();
+    train_ok(&["train", "--resume", cut.to_str().unwrap(), "--epochs", "4"]);
+    assert_eq!(
+        trace(&cut),
+        trace(&whole),
+        "the resumed run is the whole run"
+    );
+    let records = |run: &Path| {
+        std::fs::read_to_string(run.join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(records(&cut), records(&whole));
+}
+
+#[test]
+fn a_schedule_sized_for_another_length_is_warned_about_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    // 80 training rows in batches of 16: 5 steps an epoch; t_max = 20 fits the 4 epochs.
+    let config = write(dir.path(), &TINY.replace("t_max = 35", "t_max = 20"));
+    let o = harness(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        dir.path().join("a").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        !err.contains("warning"),
+        "t_max = 20 is 4 epochs of 5 steps: {err}"
+    );
+    let o = harness(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        dir.path().join("b").to_str().unwrap(),
+        "--epochs",
+        "1",
+    ]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.contains("warning: cosine: t_max = 20 but it runs for 5 optimizer steps")
+            && err.contains("set t_max = 5")
+            && err.contains("--write-config OUT.toml --epochs 1"),
+        "{err}"
+    );
+}

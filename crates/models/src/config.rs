@@ -67,15 +67,35 @@ pub enum ModelError {
     LinearClassifier,
     #[error("{what} = {value}: must be at least 1")]
     Size { what: &'static str, value: usize },
+    #[error("hidden = {0:?}: a hidden layer may have at most {MAX_WIDTH} units")]
+    TooWide(Vec<usize>),
+}
+
+/// The widest hidden layer a config may ask for: 65 536 units (a 784 × 65 536 first layer is
+/// 51 million weights); wider is a typo that would exhaust memory when the model is built.
+pub const MAX_WIDTH: usize = 1 << 16;
+
+impl ModelError {
+    /// The key at fault, as a path in a run config (`model.hidden`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            ModelError::EmptyLayer(_) | ModelError::TooWide(_) => "model.hidden",
+            ModelError::Dropout(_) => "model.dropout",
+            ModelError::LinearClassifier | ModelError::Size { .. } => "model.kind",
+        }
+    }
 }
 
 impl ModelConfig {
     /// # Errors
-    /// A hidden layer of width 0 or a dropout outside [0, 1).
+    /// A hidden layer of width 0 or wider than [`MAX_WIDTH`], or a dropout outside [0, 1).
     pub fn validate(&self) -> Result<(), ModelError> {
         if let ModelConfig::Mlp(spec) = self {
             if spec.hidden.contains(&0) {
                 return Err(ModelError::EmptyLayer(spec.hidden.clone()));
+            }
+            if spec.hidden.iter().any(|&w| w > MAX_WIDTH) {
+                return Err(ModelError::TooWide(spec.hidden.clone()));
             }
             if !(0.0..1.0).contains(&spec.dropout) {
                 return Err(ModelError::Dropout(spec.dropout));

@@ -56,11 +56,23 @@ pub enum Layout {
 /// # Errors
 /// [`FileError`] naming the file, the line, the key and what was expected.
 pub fn load(path: &Path) -> Result<(Schedule, Layout), FileError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| FileError::Read {
+    parse(&read_config(path)?, path)
+}
+
+/// The most a config file (a schedule file, a run config, an experiment file) may hold: the
+/// largest written by hand are a few kB.
+pub const CONFIG_LIMIT: bounded::Limit = bounded::Limit::new(1 << 20, "a config file");
+
+/// The text of the config file at `path`: a regular file of at most [`CONFIG_LIMIT`] bytes.
+///
+/// # Errors
+/// [`FileError::Read`]: the file cannot be read, is not a regular file, is too large or is
+/// not UTF-8.
+pub fn read_config(path: &Path) -> Result<String, FileError> {
+    bounded::read_to_string(path, CONFIG_LIMIT).map_err(|cause| FileError::Read {
         path: path.to_path_buf(),
         cause,
-    })?;
-    parse(&text, path)
+    })
 }
 
 #[derive(Deserialize)]

@@ -91,8 +91,8 @@ pub fn lint(schedule: &Schedule, steps: u64, metrics: usize) -> Vec<String> {
     if config.is_loss_driven() && (metrics as u64) < steps {
         warnings.push(format!(
             "the schedule is loss-driven but {metrics} metrics were given for {steps} steps: \
-             after the last metric the LR changes only on the clock (pass --metrics FILE, one \
-             number per line)"
+             after the last metric the LR changes only on the clock (it needs one metric per \
+             optimizer step)"
         ));
     }
     if !config.is_loss_driven() && metrics > 0 {

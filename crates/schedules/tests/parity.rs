@@ -1,5 +1,6 @@
 //! Parity with PyTorch: every case recorded from `torch.optim.lr_scheduler` in
-//! `../shared/golden/*.json` (see its README), every step, relative error ≤ 1e-12 in f64.
+//! `tests/golden/*.json` (the vendored recording; its README says how it was made), every step,
+//! relative error ≤ 1e-12 in f64.
 //!
 //! Each case's PyTorch class and arguments are mapped to our TOML schedule config, which then
 //! goes through the same code path as `harness schedule`: `schedules::file::parse`, then
@@ -15,15 +16,15 @@ const TOLERANCE: f64 = 1e-12;
 fn golden_files() -> Vec<PathBuf> {
     let root = match std::env::var_os("HARNESS_GOLDEN") {
         Some(path) => PathBuf::from(path),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/golden"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"),
     };
     if root.is_file() {
         return vec![root];
     }
     let entries = std::fs::read_dir(&root).unwrap_or_else(|e| {
         panic!(
-            "the PyTorch golden files are expected in {} ({e}); CI has ../shared beside the \
-             clone, elsewhere set HARNESS_GOLDEN",
+            "the PyTorch golden files are expected in {} ({e}): the vendored folder, or the \
+             file or folder HARNESS_GOLDEN names",
             root.display()
         )
     });

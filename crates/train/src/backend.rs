@@ -116,12 +116,13 @@ fn probe(device: &Device) -> Result<(), String> {
 pub enum BackendError {
     #[error(
         "the {backend} backend is compiled in but found no usable device ({message}); check the \
-         GPU driver (wgpu needs Vulkan, Metal or DX12; cuda an NVIDIA driver), or use --backend flex"
+         GPU driver (wgpu needs Vulkan, Metal or DX12; cuda an NVIDIA driver), or use a CPU \
+         backend (flex, ndarray)"
     )]
     Unavailable { backend: Backend, message: String },
     #[error(
-        "the {0} backend is not compiled into this binary (built with: {built}); rebuild with \
-         `cargo build --release -p harness --features {0}`",
+        "the {0} backend is not compiled into this binary (built with: {built}); it needs the \
+         Cargo feature `{0}`",
         built = ALL.iter().filter(|b| b.compiled_in()).map(|b| b.name()).collect::<Vec<_>>().join(", ")
     )]
     NotCompiled(Backend),
@@ -146,7 +147,7 @@ mod tests {
         if !Backend::Cuda.compiled_in() {
             let err = Backend::Cuda.device().unwrap_err().to_string();
             assert!(
-                err.contains("--features cuda") && err.contains("flex"),
+                err.contains("the Cargo feature `cuda`") && err.contains("flex"),
                 "{err}"
             );
         }

@@ -118,13 +118,33 @@ pub fn save(
     result.map(|()| dest)
 }
 
+/// The most a checkpoint's recorded file (model, optimizer, schedule) may hold: the largest
+/// model a config allows is a few hundred MB, its optimizer state twice that.
+const RECORD_LIMIT: bounded::Limit = bounded::Limit::new(4 << 30, "a checkpoint's record");
+
+/// Checks that the checkpoint's recorded files, which burn reads by path, are regular files
+/// within [`RECORD_LIMIT`].
+///
+/// # Errors
+/// A missing, irregular or oversized file, named.
+pub fn check_records(folder: &Path) -> Result<(), String> {
+    for name in [MODEL, OPTIMIZER, SCHEDULE] {
+        let path = folder.join(name);
+        bounded::check(&path, RECORD_LIMIT).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Reads the loop state and the schedule record of a checkpoint folder.
 ///
 /// # Errors
 /// A missing or unreadable part.
 pub fn load_state(folder: &Path) -> Result<(LoopState, LrSchedulerRecord), String> {
     let path = folder.join(STATE);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The loop state is a handful of numbers.
+    let limit = bounded::Limit::new(1 << 20, "a checkpoint's loop state");
+    let text =
+        bounded::read_to_string(&path, limit).map_err(|e| format!("{}: {e}", path.display()))?;
     let state = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let path = folder.join(SCHEDULE);
     let schedule =

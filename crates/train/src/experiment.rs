@@ -22,7 +22,12 @@
 //! An override is merged into the base table by table; a table that names a `kind` replaces
 //! the table it lands on instead (a new schedule does not inherit the old one's keys). A key
 //! with dots (`"schedule.lr"`) is a path.
+//!
+//! Each run gets a folder named after it ([`folder_name`]); the folders are checked when the
+//! file is read: none empty, none `.` or `..`, none longer than [`MAX_FOLDER_BYTES`], no two
+//! the same (ignoring case, as macOS and Windows do).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -46,6 +51,7 @@ struct ExperimentFile {
     first_epochs: Option<u64>,
 }
 
+/// A run as written, or as a grid makes it.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RunEntry {
@@ -60,6 +66,9 @@ struct RunEntry {
 #[derive(Clone, Debug)]
 pub struct PlannedRun {
     pub name: String,
+    /// The run's folder name, [`folder_name`] of its name: a single path component, unique
+    /// among the experiment's runs (ignoring case).
+    pub folder: String,
     /// The effective config, or the error that keeps this run from starting.
     pub config: Result<RunConfig, String>,
 }
@@ -82,103 +91,263 @@ pub struct ExperimentError {
     pub message: String,
 }
 
+/// The longest folder name a run may have, in bytes: file systems allow 255, and a folder
+/// name may get a suffix (`NAME.toml`).
+pub const MAX_FOLDER_BYTES: usize = 200;
+
 /// Reads the experiment at `path` and plans its runs.
 ///
 /// # Errors
-/// The file cannot be read or parsed, names no runs, repeats a run name, or a run has neither
-/// `config` nor a `base` to start from.
+/// A mistake no run can survive: the file, its base or a run's own config cannot be read or
+/// parsed; it names no runs, has an empty `[grid]` or a grid key without values; a run has
+/// neither `config` nor a `base`; two runs have the same folder name, or one has none
+/// ([`folder_name`]); or every run is invalid because of the base or `[set]`. A run whose
+/// own overrides are invalid is not an error: its [`PlannedRun::config`] holds the reason.
 pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
     let fail = |message: String| ExperimentError {
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    let file: ExperimentFile = schedules::file::from_toml(&text, path).map_err(|e| {
-        let message = e.to_string();
-        // from_toml names the file itself; keep the rest.
-        let prefix = format!("{}:", path.display());
-        fail(
-            message
-                .strip_prefix(&prefix)
-                .unwrap_or(&message)
-                .trim()
-                .to_string(),
-        )
-    })?;
+    let file = read_file(path).map_err(fail)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let read_base = |p: &Path| -> Result<Table, String> {
-        let full = dir.join(p);
-        let text =
-            std::fs::read_to_string(&full).map_err(|e| format!("{}: {e}", full.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", full.display()))
-    };
     let base = match &file.base {
-        Some(p) => Some(read_base(p).map_err(&fail)?),
+        Some(p) => Some(read_table(dir, p).map_err(fail)?),
         None => None,
     };
-
-    let mut entries: Vec<(String, Option<PathBuf>, Table)> = file
-        .runs
+    let entries = entries(&file).map_err(fail)?;
+    let folders = folders(&entries).map_err(fail)?;
+    let starts = entries
         .iter()
-        .map(|r| (r.name.clone(), r.config.clone(), r.set.clone()))
+        .map(|e| start_table(e, base.as_ref(), dir))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let runs: Vec<PlannedRun> = entries
+        .iter()
+        .zip(starts.iter().zip(folders))
+        .map(|(entry, (start, folder))| PlannedRun {
+            name: entry.name.clone(),
+            folder,
+            config: build(
+                start,
+                &[&file.set, &entry.set],
+                &format!("run `{}`", entry.name),
+            ),
+        })
         .collect();
-    if let Some(grid) = &file.grid {
-        entries.extend(grid_runs(grid).map_err(&fail)?);
+    if let Some(message) = no_run_survives(&file, base.as_ref(), &entries, &starts, &runs) {
+        return Err(fail(message));
     }
-    if entries.is_empty() {
-        return Err(fail("no runs: add [[runs]] entries or a [grid]".into()));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (name, _, _) in &entries {
-        if !seen.insert(name.clone()) {
-            return Err(fail(format!("two runs are named `{name}`")));
-        }
-    }
-
-    let mut runs = Vec::with_capacity(entries.len());
-    for (name, config_path, set) in entries {
-        let start = match (&config_path, &base) {
-            (Some(p), _) => read_base(p),
-            (None, Some(b)) => Ok(b.clone()),
-            (None, None) => {
-                return Err(fail(format!(
-                    "run `{name}` has no `config` and the experiment no `base`"
-                )));
-            }
-        };
-        let config = start.and_then(|mut table| {
-            apply(&mut table, &file.set)?;
-            apply(&mut table, &set)?;
-            let text = toml::to_string(&table).map_err(|e| e.to_string())?;
-            RunConfig::parse(&text, Path::new(&format!("run `{name}`"))).map_err(|e| e.to_string())
-        });
-        runs.push(PlannedRun { name, config });
-    }
-    let name = file.name.clone().unwrap_or_else(|| {
-        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-        match (stem.as_ref(), dir.file_name()) {
-            ("experiment", Some(folder)) => folder.to_string_lossy().into_owned(),
-            _ => stem.into_owned(),
-        }
-    });
     Ok(Experiment {
-        name,
+        name: experiment_name(&file, path),
         description: file.description,
         first_epochs: file.first_epochs.unwrap_or(10),
         runs,
     })
 }
 
+/// The experiment file, parsed; errors without the file's name (the caller adds it).
+fn read_file(path: &Path) -> Result<ExperimentFile, String> {
+    let text =
+        bounded::read_to_string(path, schedules::file::CONFIG_LIMIT).map_err(|e| e.to_string())?;
+    schedules::file::from_toml(&text, path).map_err(|e| {
+        let message = e.to_string();
+        // from_toml names the file itself; keep the rest.
+        let prefix = format!("{}:", path.display());
+        message
+            .strip_prefix(&prefix)
+            .unwrap_or(&message)
+            .trim()
+            .to_string()
+    })
+}
+
+/// The TOML table in `dir/path` (a base or a run's own config), naming the file in errors.
+fn read_table(dir: &Path, path: &Path) -> Result<Table, String> {
+    let full = dir.join(path);
+    let text = bounded::read_to_string(&full, schedules::file::CONFIG_LIMIT)
+        .map_err(|e| format!("{}: {e}", full.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", full.display()))
+}
+
+/// The listed runs, then the grid's.
+fn entries(file: &ExperimentFile) -> Result<Vec<RunEntry>, String> {
+    let mut entries = file.runs.clone();
+    if let Some(grid) = &file.grid {
+        entries.extend(grid_runs(grid)?);
+    }
+    if entries.is_empty() {
+        return Err("no runs: add [[runs]] entries or a [grid]".into());
+    }
+    Ok(entries)
+}
+
+/// What a run starts from: its own config file, else the base.
+fn start_table(entry: &RunEntry, base: Option<&Table>, dir: &Path) -> Result<Table, String> {
+    match (&entry.config, base) {
+        (Some(p), _) => read_table(dir, p).map_err(|e| format!("run {:?}: {e}", entry.name)),
+        (None, Some(b)) => Ok(b.clone()),
+        (None, None) => Err(format!(
+            "run {:?} has no `config` and the experiment no `base`",
+            entry.name
+        )),
+    }
+}
+
+/// `start` with the overrides `sets` applied in order, as a checked run config; `label`
+/// names it in errors.
+fn build(start: &Table, sets: &[&Table], label: &str) -> Result<RunConfig, String> {
+    let mut table = start.clone();
+    for set in sets {
+        apply(&mut table, set)?;
+    }
+    let text = toml::to_string(&table).map_err(|e| e.to_string())?;
+    RunConfig::parse(&text, Path::new(label)).map_err(|e| e.to_string())
+}
+
+/// Why no run can start because of the file's shared part, when none can: the base with
+/// `[set]` is invalid and no run's overrides mend it, or `[set]` breaks a run that is valid
+/// without it. `None` when some run is valid, or every run fails by its own overrides.
+fn no_run_survives(
+    file: &ExperimentFile,
+    base: Option<&Table>,
+    entries: &[RunEntry],
+    starts: &[Table],
+    runs: &[PlannedRun],
+) -> Option<String> {
+    if runs.iter().any(|r| r.config.is_ok()) {
+        return None;
+    }
+    let with_set = if file.set.is_empty() {
+        ""
+    } else {
+        " with `[set]`"
+    };
+    let uses_base = entries.iter().any(|e| e.config.is_none());
+    if let (Some(base), Some(base_path), true) = (base, &file.base, uses_base) {
+        let label = format!("{}{with_set}", base_path.display());
+        if let Err(e) = build(base, &[&file.set], &label) {
+            return Some(format!(
+                "no run is valid, and no run's overrides mend the base: {e}"
+            ));
+        }
+    }
+    if file.set.is_empty() {
+        return None;
+    }
+    let i = (0..entries.len()).find(|&i| build(&starts[i], &[&entries[i].set], "").is_ok())?;
+    let reason = runs[i].config.as_ref().err()?;
+    Some(format!(
+        "no run is valid with `[set]`: run {:?} is valid without it, and with it: {reason}",
+        entries[i].name
+    ))
+}
+
+/// The file's `name`, else the folder's name for `NAME/experiment.toml`, else the file stem.
+fn experiment_name(file: &ExperimentFile, path: &Path) -> String {
+    file.name.clone().unwrap_or_else(|| {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let folder = path.parent().and_then(Path::file_name);
+        match (stem.as_ref(), folder) {
+            ("experiment", Some(folder)) => folder.to_string_lossy().into_owned(),
+            _ => stem.into_owned(),
+        }
+    })
+}
+
+/// The folder name of a run called `name`: the name with anything but ASCII letters, digits,
+/// `.`, `-`, `=` and `_` replaced by `_`, so a single path component.
+///
+/// # Errors
+/// The folder name would be empty, `.` or `..` (the runs folder itself or its parent, not a
+/// folder of the run's own), or longer than [`MAX_FOLDER_BYTES`].
+pub fn folder_name(name: &str) -> Result<String, String> {
+    let folder: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-=".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match folder.as_str() {
+        "" => Err(format!(
+            "run {name:?} has an empty name, which cannot name its folder"
+        )),
+        "." | ".." => Err(format!(
+            "run {name:?} would become the folder {folder:?}, which is not a folder of its own: \
+             it is {}",
+            if folder == "." {
+                "the folder that holds the runs' folders"
+            } else {
+                "the folder above the one that holds the runs' folders"
+            }
+        )),
+        _ if folder.len() > MAX_FOLDER_BYTES => Err(format!(
+            "run {name:?} would become a folder name of {} bytes, more than the {MAX_FOLDER_BYTES} allowed",
+            folder.len()
+        )),
+        _ => Ok(folder),
+    }
+}
+
+/// The folder name of every entry, checked ([`folder_name`], [`distinct_folders`]).
+fn folders(entries: &[RunEntry]) -> Result<Vec<String>, String> {
+    let named: Vec<(&str, String)> = entries
+        .iter()
+        .map(|e| Ok((e.name.as_str(), folder_name(&e.name)?)))
+        .collect::<Result<_, String>>()?;
+    distinct_folders(&named)?;
+    Ok(named.into_iter().map(|(_, folder)| folder).collect())
+}
+
+/// Checks that no two runs of `(name, folder)` share a folder, ignoring case (macOS and
+/// Windows file systems do).
+///
+/// # Errors
+/// The first pair that does, naming both runs and the folder.
+pub fn distinct_folders(named: &[(&str, String)]) -> Result<(), String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, (name, folder)) in named.iter().enumerate() {
+        let Some(&j) = seen.get(&folder.to_ascii_lowercase()) else {
+            seen.insert(folder.to_ascii_lowercase(), i);
+            continue;
+        };
+        let (other, other_folder) = &named[j];
+        return Err(if other == name {
+            format!("two runs are named {name:?}")
+        } else if other_folder == folder {
+            format!("runs {other:?} and {name:?} both become the folder {folder:?}")
+        } else {
+            format!(
+                "runs {other:?} and {name:?} become the folders {other_folder:?} and {folder:?}, \
+                 which are one folder where case is ignored (macOS, Windows)"
+            )
+        });
+    }
+    Ok(())
+}
+
 /// Every combination of the grid's values, in the order of its keys (sorted), named
 /// `key=value,...` with the last part of each key.
-fn grid_runs(grid: &Table) -> Result<Vec<(String, Option<PathBuf>, Table)>, String> {
+fn grid_runs(grid: &Table) -> Result<Vec<RunEntry>, String> {
+    if grid.is_empty() {
+        return Err(
+            "`[grid]` has no keys, so it makes no runs: add a key with a list of \
+                    values, or remove it"
+                .into(),
+        );
+    }
     let mut combos: Vec<(Vec<String>, Table)> = vec![(Vec::new(), Table::new())];
     for (key, values) in grid {
         let Value::Array(values) = values else {
             return Err(format!("grid key `{key}` must be a list of values"));
         };
         if values.is_empty() {
-            return Err(format!("grid key `{key}` has no values"));
+            return Err(format!(
+                "grid key `{key}` has an empty list of values, so the grid makes no runs"
+            ));
         }
         let short = key.rsplit('.').next().unwrap_or(key);
         let mut next = Vec::with_capacity(combos.len() * values.len());
@@ -195,7 +364,11 @@ fn grid_runs(grid: &Table) -> Result<Vec<(String, Option<PathBuf>, Table)>, Stri
     }
     Ok(combos
         .into_iter()
-        .map(|(names, table)| (names.join(","), None, table))
+        .map(|(names, set)| RunEntry {
+            name: names.join(","),
+            config: None,
+            set,
+        })
         .collect())
 }
 
@@ -277,9 +450,28 @@ epochs = 3
     fn experiment(text: &str) -> Result<Experiment, ExperimentError> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+        std::fs::write(dir.path().join("own.toml"), BASE).unwrap();
+        std::fs::write(dir.path().join("broken.toml"), "[data\n").unwrap();
         let path = dir.path().join("exp.toml");
         std::fs::write(&path, text).unwrap();
         load(&path)
+    }
+
+    fn error(text: &str) -> String {
+        experiment(text).unwrap_err().to_string()
+    }
+
+    /// An experiment on the base with runs named `names` and, if given, a `[grid]` of the TOML
+    /// lines `grid`.
+    fn named(names: &[&str], grid: Option<&str>) -> String {
+        let mut text = String::from("base = \"base.toml\"\n");
+        for name in names {
+            text += &format!("[[runs]]\nname = {}\n", Value::String((*name).into()));
+        }
+        if let Some(grid) = grid {
+            text += &format!("[grid]\n{grid}\n");
+        }
+        text
     }
 
     fn config(e: &Experiment, i: usize) -> &RunConfig {
@@ -362,7 +554,7 @@ set = { "schedule.lr" = -1.0 }
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("has no `config` and the experiment no `base`"),
+            e.contains("run \"x\" has no `config` and the experiment no `base`"),
             "{e}"
         );
         let e = experiment("base = \"base.toml\"\n")
@@ -373,7 +565,7 @@ set = { "schedule.lr" = -1.0 }
             experiment("base = \"base.toml\"\n[[runs]]\nname = \"a\"\n[[runs]]\nname = \"a\"\n")
                 .unwrap_err()
                 .to_string();
-        assert!(e.contains("two runs are named `a`"), "{e}");
+        assert!(e.contains("two runs are named \"a\""), "{e}");
         let e = experiment("bsae = \"base.toml\"\n")
             .unwrap_err()
             .to_string();
@@ -382,5 +574,163 @@ set = { "schedule.lr" = -1.0 }
             .unwrap_err()
             .to_string();
         assert!(e.contains("missing.toml"), "{e}");
+    }
+
+    #[test]
+    fn folder_names_stay_inside_the_runs_folder() {
+        assert_eq!(
+            folder_name("optimizer=sgd,lr=0.01").unwrap(),
+            "optimizer=sgd_lr=0.01"
+        );
+        assert_eq!(folder_name("a/b c").unwrap(), "a_b_c");
+        let runs = Path::new("out/runs");
+        let names = [
+            "",
+            ".",
+            "..",
+            "...",
+            "../x",
+            "a/../../b",
+            "/abs",
+            "\\..",
+            "x\0y",
+            "C:",
+            "~",
+            "é",
+        ];
+        for name in names {
+            match folder_name(name) {
+                Ok(folder) => {
+                    let dir = runs.join(&folder);
+                    assert_eq!(dir.parent(), Some(runs), "{name:?} -> {folder:?}");
+                    assert_eq!(dir.file_name(), Some(folder.as_ref()), "{name:?}");
+                }
+                Err(e) => assert!(e.contains(&format!("{name:?}")), "{e}"),
+            }
+        }
+        for name in ["", ".", ".."] {
+            assert!(folder_name(name).is_err(), "{name:?}");
+        }
+        assert!(folder_name(&"x".repeat(MAX_FOLDER_BYTES)).is_ok());
+        let e = folder_name(&"x".repeat(MAX_FOLDER_BYTES + 1)).unwrap_err();
+        assert!(e.contains(&(MAX_FOLDER_BYTES + 1).to_string()), "{e}");
+    }
+
+    #[test]
+    fn folders_differ_even_ignoring_case() {
+        let named = |names: &[&'static str]| -> Vec<(&'static str, String)> {
+            names
+                .iter()
+                .map(|n| (*n, folder_name(n).unwrap()))
+                .collect()
+        };
+        assert!(distinct_folders(&named(&["a", "b", "a=1", "A=2"])).is_ok());
+        let e = distinct_folders(&named(&["x", "a/b", "a_b"])).unwrap_err();
+        assert!(
+            e.contains("\"a/b\" and \"a_b\"") && e.contains(&format!("{:?}", "a_b")),
+            "{e}"
+        );
+        let e = distinct_folders(&named(&["Lr", "x", "lr"])).unwrap_err();
+        assert!(e.contains("\"Lr\" and \"lr\"") && e.contains("case"), "{e}");
+        let e = distinct_folders(&named(&["a", "a"])).unwrap_err();
+        assert!(e.contains("two runs are named \"a\""), "{e}");
+    }
+
+    #[test]
+    fn run_names_are_checked_as_folders_when_read() {
+        let cases: [(&[&str], Option<&str>, &[&str]); 5] = [
+            (&["a/b", "a_b"], None, &["a/b", "a_b"]),
+            (&["ok", ".."], None, &[".."]),
+            (&[""], None, &["\"\""]),
+            (
+                &["LR=0.1"],
+                Some("\"schedule.lr\" = [0.1]"),
+                &["LR=0.1", "lr=0.1"],
+            ),
+            (
+                &["dataset=x_y"],
+                Some("\"data.dataset\" = [\"x/y\"]"),
+                &["x/y", "x_y"],
+            ),
+        ];
+        for (names, grid, culprits) in cases {
+            let text = named(names, grid);
+            let e = error(&text);
+            assert!(e.contains("exp.toml: "), "{e}");
+            for culprit in culprits {
+                assert!(e.contains(culprit), "{text}\n{e}");
+            }
+        }
+        let e = experiment(&named(&["a/b", "a.b"], Some("\"schedule.lr\" = [0.1]"))).unwrap();
+        for run in &e.runs {
+            assert_eq!(Ok(run.folder.clone()), folder_name(&run.name));
+        }
+    }
+
+    /// Errors of the library name no command-line flags or commands: the binary adds those.
+    fn no_cli_words(e: &str) {
+        for word in ["--", "harness"] {
+            assert!(!e.contains(word), "{e}");
+        }
+    }
+
+    #[test]
+    fn mistakes_no_run_survives_are_errors_when_read() {
+        let set_kills = "set = { \"schedule.lr\" = -1.0 }\n";
+        let cases: [(String, &[&str]); 8] = [
+            (named(&[], Some("")), &["`[grid]`", "no keys"]),
+            (named(&["a"], Some("")), &["`[grid]`", "no keys"]),
+            (
+                named(&[], Some("\"schedule.lr\" = []")),
+                &["`schedule.lr`", "empty list"],
+            ),
+            (named(&[], None), &["no runs"]),
+            (
+                "base = \"base.toml\"\n[[runs]]\nname = \"a\"\nconfig = \"gone.toml\"\n".into(),
+                &["run \"a\"", "gone.toml"],
+            ),
+            (
+                "base = \"base.toml\"\n[[runs]]\nname = \"a\"\nconfig = \"broken.toml\"\n".into(),
+                &["run \"a\"", "broken.toml"],
+            ),
+            (
+                format!(
+                    "{set_kills}{}",
+                    named(&["a", "b"], Some("\"data.batch_size\" = [8, 16]"))
+                ),
+                &["`[set]`", "schedule.lr", "-1"],
+            ),
+            (
+                format!("{set_kills}[[runs]]\nname = \"own\"\nconfig = \"own.toml\"\n"),
+                &["`[set]`", "run \"own\"", "schedule.lr"],
+            ),
+        ];
+        for (text, needles) in &cases {
+            let e = error(text);
+            assert!(e.contains("exp.toml: "), "{e}");
+            for needle in *needles {
+                assert!(e.contains(needle), "{text}\n{e}");
+            }
+            no_cli_words(&e);
+        }
+    }
+
+    #[test]
+    fn mistakes_of_single_runs_stay_with_them() {
+        // One run mends what [set] breaks; every run breaks by its own override.
+        let e = experiment(&format!(
+            "set = {{ \"schedule.lr\" = -1.0 }}\n{}set = {{ \"schedule.lr\" = 0.5 }}\n",
+            named(&["broken", "mended"], None)
+        ))
+        .unwrap();
+        assert!(e.runs[0].config.is_err() && e.runs[1].config.is_ok());
+        let e = experiment(&named(
+            &[],
+            Some("\"data.batch_size\" = [0]\n\"schedule.lr\" = [-1.0]"),
+        ))
+        .unwrap();
+        assert_eq!(e.runs.len(), 1);
+        let reason = e.runs[0].config.as_ref().unwrap_err();
+        no_cli_words(reason);
     }
 }

@@ -138,7 +138,192 @@ fn decay(weight_decay: f64) -> Option<WeightDecayConfig> {
     (weight_decay != 0.0).then(|| WeightDecayConfig::new(weight_decay as f32))
 }
 
+/// A hyper-parameter that breaks its rule: `beta1 = 1.5: must be in [0, 1)`.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{key} = {value}: {rule}")]
+pub struct OptimizerRule {
+    /// The key in `[optimizer]`.
+    pub key: &'static str,
+    pub value: String,
+    pub rule: &'static str,
+}
+
+/// The range a hyper-parameter must lie in (every one must be finite too).
+#[derive(Clone, Copy, Debug)]
+enum Range {
+    /// [0, ∞): PyTorch's rule for weight decay, eps, momentum, lr_decay.
+    AtLeastZero,
+    /// (0, ∞): a clipping threshold.
+    AboveZero,
+    /// [0, 1]: a fraction (dampening, RMSprop's alpha, SGD's momentum).
+    Fraction,
+    /// [0, 1): PyTorch's rule for Adam's betas.
+    BelowOne,
+}
+
+impl Range {
+    fn holds(self, x: f64) -> bool {
+        x.is_finite()
+            && match self {
+                Range::AtLeastZero => x >= 0.0,
+                Range::AboveZero => x > 0.0,
+                Range::Fraction => (0.0..=1.0).contains(&x),
+                Range::BelowOne => (0.0..1.0).contains(&x),
+            }
+    }
+
+    fn rule(self) -> &'static str {
+        match self {
+            Range::AtLeastZero => "must be a finite number of at least 0",
+            Range::AboveZero => "must be a finite number greater than 0",
+            Range::Fraction => "must be in [0, 1]",
+            Range::BelowOne => "must be in [0, 1)",
+        }
+    }
+}
+
 impl OptimizerSpec {
+    /// Checks every hyper-parameter against its rule: PyTorch's where `torch.optim` has one
+    /// (it rejects a negative momentum, a beta outside [0, 1), a negative eps or weight decay,
+    /// Nesterov without momentum or with dampening), and finite values throughout.
+    ///
+    /// # Errors
+    /// The first key that breaks its rule.
+    pub fn validate(&self) -> Result<(), OptimizerRule> {
+        for (key, value, range) in self.ranges() {
+            if !range.holds(value) {
+                return Err(OptimizerRule {
+                    key,
+                    value: value.to_string(),
+                    rule: range.rule(),
+                });
+            }
+        }
+        if let OptimizerSpec::Momentum {
+            momentum,
+            dampening,
+            nesterov: true,
+            ..
+        } = self
+            && (*momentum == 0.0 || *dampening != 0.0)
+        {
+            return Err(OptimizerRule {
+                key: "nesterov",
+                value: "true".into(),
+                rule: "Nesterov momentum needs momentum > 0 and dampening = 0 (as in PyTorch)",
+            });
+        }
+        if let (Some(_), Some(value)) = self.clipping() {
+            return Err(OptimizerRule {
+                key: "clip_grad_value",
+                value: value.to_string(),
+                rule: "set clip_grad_norm or clip_grad_value, not both",
+            });
+        }
+        Ok(())
+    }
+
+    /// `(clip_grad_norm, clip_grad_value)`.
+    fn clipping(&self) -> (Option<f64>, Option<f64>) {
+        match self {
+            OptimizerSpec::Sgd {
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Momentum {
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Adam {
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Adamw {
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Rmsprop {
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Adagrad {
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            } => (*clip_grad_norm, *clip_grad_value),
+        }
+    }
+
+    /// Every number of the spec with the range it must lie in.
+    fn ranges(&self) -> Vec<(&'static str, f64, Range)> {
+        use Range::*;
+        let mut out = match *self {
+            OptimizerSpec::Sgd { weight_decay, .. } => {
+                vec![("weight_decay", weight_decay, AtLeastZero)]
+            }
+            OptimizerSpec::Momentum {
+                momentum,
+                dampening,
+                weight_decay,
+                ..
+            } => vec![
+                ("momentum", momentum, Fraction),
+                ("dampening", dampening, Fraction),
+                ("weight_decay", weight_decay, AtLeastZero),
+            ],
+            OptimizerSpec::Adam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                ..
+            }
+            | OptimizerSpec::Adamw {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                ..
+            } => vec![
+                ("beta1", beta1, BelowOne),
+                ("beta2", beta2, BelowOne),
+                ("eps", eps, AtLeastZero),
+                ("weight_decay", weight_decay, AtLeastZero),
+            ],
+            OptimizerSpec::Rmsprop {
+                alpha,
+                eps,
+                momentum,
+                weight_decay,
+                ..
+            } => vec![
+                ("alpha", alpha, Fraction),
+                ("eps", eps, AtLeastZero),
+                ("momentum", momentum, Fraction),
+                ("weight_decay", weight_decay, AtLeastZero),
+            ],
+            OptimizerSpec::Adagrad {
+                lr_decay,
+                eps,
+                weight_decay,
+                ..
+            } => vec![
+                ("lr_decay", lr_decay, AtLeastZero),
+                ("eps", eps, AtLeastZero),
+                ("weight_decay", weight_decay, AtLeastZero),
+            ],
+        };
+        let (norm, value) = self.clipping();
+        out.extend(norm.map(|v| ("clip_grad_norm", v, AboveZero)));
+        out.extend(value.map(|v| ("clip_grad_value", v, AboveZero)));
+        out
+    }
+
     /// The optimizer of `kind` (`sgd`, `momentum`, `adam`, `adamw`, `rmsprop`, `adagrad`) with
     /// every setting at PyTorch's default; `None` for another name.
     pub fn with_defaults(kind: &str) -> Option<Self> {
@@ -289,6 +474,68 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    fn rule_of(text: &str) -> String {
+        let spec: OptimizerSpec = toml::from_str(text).unwrap();
+        spec.validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn hyper_parameters_are_validated_as_pytorch_does() {
+        // torch.optim.SGD(momentum=-0.1): "Invalid momentum value: -0.1".
+        assert_eq!(
+            rule_of("kind = \"momentum\"\nmomentum = -0.1"),
+            "momentum = -0.1: must be in [0, 1]"
+        );
+        // torch.optim.Adam(betas=(1.5, 0.999)): "Invalid beta parameter at index 0: 1.5".
+        assert_eq!(
+            rule_of("kind = \"adam\"\nbeta1 = 1.5"),
+            "beta1 = 1.5: must be in [0, 1)"
+        );
+        assert_eq!(
+            rule_of("kind = \"adamw\"\nbeta2 = 1.0"),
+            "beta2 = 1: must be in [0, 1)"
+        );
+        // torch.optim.SGD(weight_decay=nan): "Invalid weight_decay value: nan".
+        assert_eq!(
+            rule_of("kind = \"sgd\"\nweight_decay = nan"),
+            "weight_decay = NaN: must be a finite number of at least 0"
+        );
+        assert_eq!(
+            rule_of("kind = \"rmsprop\"\neps = -1e-8"),
+            "eps = -0.00000001: must be a finite number of at least 0"
+        );
+        assert_eq!(
+            rule_of("kind = \"adagrad\"\nlr_decay = inf"),
+            "lr_decay = inf: must be a finite number of at least 0"
+        );
+        assert_eq!(
+            rule_of("kind = \"sgd\"\nclip_grad_norm = -1.0"),
+            "clip_grad_norm = -1: must be a finite number greater than 0"
+        );
+        assert_eq!(
+            rule_of("kind = \"adam\"\nclip_grad_value = 0.0"),
+            "clip_grad_value = 0: must be a finite number greater than 0"
+        );
+        assert!(
+            rule_of("kind = \"sgd\"\nclip_grad_norm = 1.0\nclip_grad_value = 1.0")
+                .contains("not both")
+        );
+        // torch.optim.SGD(nesterov=True, dampening=0.1): "Nesterov momentum requires a momentum
+        // and zero dampening".
+        assert!(
+            rule_of("kind = \"momentum\"\nnesterov = true\ndampening = 0.1")
+                .starts_with("nesterov = true")
+        );
+        for kind in ["sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"] {
+            let defaults = OptimizerSpec::with_defaults(kind).unwrap();
+            assert_eq!(
+                defaults.validate(),
+                Ok(()),
+                "{kind}: PyTorch's defaults are valid"
+            );
+        }
     }
 
     #[test]

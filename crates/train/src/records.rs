@@ -114,20 +114,32 @@ impl MetricsWriter {
     }
 }
 
+/// The most a `metrics.jsonl` may hold: about 200 bytes a step, so 5 million steps.
+const METRICS_LIMIT: bounded::Limit = bounded::Limit::new(1 << 30, "a metrics.jsonl");
+
+/// The lines of `text` that were written whole: every record ends with a newline, so a last
+/// line without one is what a killed run left half-written.
+fn complete_lines(text: &str) -> impl Iterator<Item = &str> {
+    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+    whole.lines()
+}
+
 /// The records of `metrics.jsonl` in `dir`: steps below `before_step` and epochs below
-/// `before_epoch`, what a resumed run keeps of the run it continues.
+/// `before_epoch`, what a resumed run keeps of the run it continues. A half-written last line
+/// (a run killed while writing it) is dropped, as are the records past the checkpoint.
 ///
 /// # Errors
-/// The file cannot be read or holds a line that is not a record.
+/// The file cannot be read or holds a whole line that is not a record.
 pub fn read_history(
     dir: &Path,
     before_step: u64,
     before_epoch: u64,
 ) -> Result<(Vec<StepRecord>, Vec<EpochRecord>), String> {
     let path = dir.join("metrics.jsonl");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = bounded::read_to_string(&path, METRICS_LIMIT)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let (mut steps, mut epochs) = (Vec::new(), Vec::new());
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in complete_lines(&text).enumerate() {
         let bad = |e: serde_json::Error| format!("{}:{}: {e}", path.display(), i + 1);
         let value: serde_json::Value = serde_json::from_str(line).map_err(bad)?;
         if value["type"] == "step" {

@@ -56,6 +56,9 @@ pub struct RunOptions {
     pub progress: Progress,
     /// Set (by a Ctrl-C handler) to stop after the current step with a checkpoint.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Appended to each warning about a schedule sized for another number of steps: how the
+    /// caller gets one of the right length.
+    pub schedule_hint: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,13 +80,13 @@ pub enum RunError {
     },
     #[error("{0}")]
     Checkpoint(String),
-    #[error("{} already holds a run: choose another --out, remove it, or continue it with --resume", path.display())]
+    #[error("{} already holds a run", path.display())]
     OutputExists { path: PathBuf },
     #[error("{} has no checkpoint to resume from", path.display())]
     NoCheckpoint { path: PathBuf },
     #[error(
         "the loss became {loss} at step {step} (epoch {epoch}, lr {lr}); the run stopped, its last \
-         checkpoint kept. Lower the learning rate, or run `harness lr-find` to pick one"
+         checkpoint kept"
     )]
     Diverged {
         step: u64,
@@ -91,7 +94,7 @@ pub enum RunError {
         lr: f64,
         loss: f64,
     },
-    #[error("interrupted after step {step}: checkpoint saved in {}; continue with --resume {}", checkpoint.display(), run.display())]
+    #[error("interrupted after step {step}: checkpoint saved in {}", checkpoint.display())]
     Interrupted {
         step: u64,
         checkpoint: PathBuf,
@@ -129,10 +132,37 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
     {
         return Err(RunError::OutputExists { path: out.clone() });
     }
+    execute(config, options, None)
+}
+
+/// Makes the folder of a new run, once everything it needs exists: `config.toml` and empty
+/// metrics files. Nothing is written before, so a run that cannot start leaves no folder.
+fn start_folder(out: &Path, config: &RunConfig) -> Result<MetricsWriter, RunError> {
     std::fs::create_dir_all(out).map_err(output(out))?;
     let config_path = out.join("config.toml");
     write_atomically(&config_path, config.to_toml().as_bytes()).map_err(output(&config_path))?;
-    execute(config, options, None)
+    MetricsWriter::create(out).map_err(output(out))
+}
+
+/// Warnings about a schedule that does not fit the run's real number of optimizer steps
+/// (`steps_per_epoch` × epochs): a cosine `t_max` or one-cycle `total_steps` sized for another
+/// length, a warm-up longer than the run, a milestone past its end. As `harness schedule`'s.
+///
+/// # Errors
+/// The schedule is invalid.
+pub fn schedule_warnings(
+    config: &RunConfig,
+    steps_per_epoch: u64,
+) -> Result<Vec<String>, schedules::ScheduleError> {
+    let steps = steps_per_epoch.saturating_mul(config.train.epochs);
+    let schedule = Schedule::new(config.schedule.clone())?;
+    // A loss-driven schedule is fed by the loop: no warning about missing metrics.
+    let metrics = if config.schedule.is_loss_driven() {
+        usize::try_from(steps).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
+    Ok(schedules::preview::lint(&schedule, steps, metrics))
 }
 
 /// Continues the run in `options.out_dir` from its latest checkpoint, with its saved config
@@ -190,9 +220,10 @@ fn execute(
             LoopState::start(),
             Vec::new(),
             Vec::new(),
-            MetricsWriter::create(out).map_err(output(out))?,
+            start_folder(out, config)?,
         ),
         Some(folder) => {
+            checkpoint::check_records(folder).map_err(RunError::Checkpoint)?;
             // The model first: loading it restores the parameter ids the optimizer state is keyed by.
             model = model
                 .try_load_file(folder.join(checkpoint::MODEL))
@@ -222,6 +253,12 @@ fn execute(
     let batch_size = config.data.batch_size;
     let steps_per_epoch = train_data.num_batches(batch_size) as u64;
     if options.progress != Progress::Quiet {
+        for warning in schedule_warnings(config, steps_per_epoch)? {
+            eprintln!(
+                "warning: {warning}{}",
+                options.schedule_hint.as_deref().unwrap_or("")
+            );
+        }
         let verb = if from.is_some() {
             "resuming"
         } else {

@@ -10,13 +10,72 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
-use train::experiment::{self, PlannedRun};
+use train::experiment::{self, Experiment, PlannedRun};
 
 use crate::cli::CompareArgs;
 use crate::plot;
 use crate::report::{self, RunResult, Status};
 
+/// The report was written, but some runs failed: `main` exits with code 1.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} of {total} runs failed ({}); the report is in {}",
+    failed.len(),
+    quoted(failed),
+    report.display()
+)]
+pub struct RunsFailed {
+    /// The names of the runs that failed, in the experiment's order.
+    pub failed: Vec<String>,
+    pub total: usize,
+    /// `report.md`.
+    pub report: PathBuf,
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Plans the runs, trains them, writes the report.
+///
+/// # Errors
+/// The experiment cannot be used (nothing is written), the output folder already holds a
+/// report or cannot be written, or — after the report is written — [`RunsFailed`].
 pub fn run(args: &CompareArgs) -> Result<()> {
+    let experiment = plan(args)?;
+    let out = output_folder(args, &experiment)?;
+    eprintln!(
+        "experiment {}: {} runs, {} at a time, on {}",
+        experiment.name,
+        experiment.runs.len(),
+        args.jobs,
+        args.backend
+    );
+    let runs = train_all(&experiment, &out, args);
+    write_report(&experiment, &runs, &out)?;
+    println!("wrote {}", out.display());
+    let failed: Vec<String> = runs
+        .iter()
+        .filter(|r| matches!(r.status, Status::Failed(_)))
+        .map(|r| r.name.clone())
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(RunsFailed {
+        failed,
+        total: runs.len(),
+        report: out.join("report.md"),
+    }
+    .into())
+}
+
+/// The experiment, with `--epochs` applied to every run.
+fn plan(args: &CompareArgs) -> Result<Experiment> {
     let mut experiment = experiment::load(&args.config)?;
     if let Some(epochs) = args.epochs {
         for run in &mut experiment.runs {
@@ -25,6 +84,11 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             }
         }
     }
+    Ok(experiment)
+}
+
+/// `--out`, or `runs/compare-NAME-STAMP`, created with its `runs/` and `configs/` folders.
+fn output_folder(args: &CompareArgs, experiment: &Experiment) -> Result<PathBuf> {
     let out = args.out.clone().unwrap_or_else(|| {
         Path::new("runs").join(format!(
             "compare-{}-{}",
@@ -38,14 +102,17 @@ pub fn run(args: &CompareArgs) -> Result<()> {
             out.display()
         );
     }
-    std::fs::create_dir_all(out.join("runs"))
-        .with_context(|| format!("creating {}", out.display()))?;
+    for sub in ["runs", "configs"] {
+        std::fs::create_dir_all(out.join(sub))
+            .with_context(|| format!("creating {}", out.display()))?;
+    }
+    Ok(out)
+}
 
+/// Trains every run, `--jobs` at a time, with a progress bar; the results in the
+/// experiment's order.
+fn train_all(experiment: &Experiment, out: &Path, args: &CompareArgs) -> Vec<RunResult> {
     let total = experiment.runs.len();
-    eprintln!(
-        "experiment {}: {total} runs, {} at a time, on {}",
-        experiment.name, args.jobs, args.backend
-    );
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("compare {bar:30} {pos}/{len} runs {msg}")
@@ -62,18 +129,8 @@ pub fn run(args: &CompareArgs) -> Result<()> {
                         break;
                     };
                     bar.set_message(planned.name.clone());
-                    let result = execute(planned, &out, args);
-                    let line = match &result.status {
-                        Status::Ok => format!(
-                            "{}: {}",
-                            planned.name,
-                            result
-                                .test_metric()
-                                .map_or_else(String::new, |(k, v)| format!("{k} {v:.4}"))
-                        ),
-                        Status::Failed(reason) => format!("{}: failed: {reason}", planned.name),
-                    };
-                    bar.println(line);
+                    let result = execute(planned, out, args);
+                    bar.println(progress_line(&result));
                     bar.inc(1);
                     results.lock().expect("no worker panics")[i] = Some(result);
                 }
@@ -81,27 +138,44 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         }
     });
     bar.finish_and_clear();
-    let runs: Vec<RunResult> = results
+    results
         .into_inner()
         .expect("no worker panics")
         .into_iter()
         .map(|r| r.expect("every run was executed"))
-        .collect();
+        .collect()
+}
 
+/// `name: test_rmse 0.1234`, or `name: failed: reason`.
+fn progress_line(result: &RunResult) -> String {
+    match &result.status {
+        Status::Ok => format!(
+            "{}: {}",
+            result.name,
+            result
+                .test_metric()
+                .map_or_else(String::new, |(k, v)| format!("{k} {v:.4}"))
+        ),
+        Status::Failed(reason) => format!("{}: failed: {reason}", result.name),
+    }
+}
+
+/// `report.md` (also printed), `report.json` and the plots, in `out`.
+fn write_report(experiment: &Experiment, runs: &[RunResult], out: &Path) -> Result<()> {
     let markdown = report::markdown(
         &experiment.name,
         &experiment.description,
         experiment.first_epochs,
-        &runs,
+        runs,
     );
-    let json = report::json(&experiment.name, experiment.first_epochs, &runs);
+    let json = report::json(&experiment.name, experiment.first_epochs, runs);
     let write = |name: &str, bytes: &[u8]| super::write_file(&out.join(name), bytes);
     write("report.md", markdown.as_bytes())?;
     write("report.json", super::pretty_json(&json)?.as_bytes())?;
-    plot::render(&[report::loss_chart(&runs)], &out.join("loss.png"))?;
-    plot::render(&[report::lr_chart(&runs)], &out.join("lr.png"))?;
-    plot::render(&report::panels(&runs, false), &out.join("loss_grid.png"))?;
-    plot::render(&report::panels(&runs, true), &out.join("lr_grid.png"))?;
+    plot::render(&[report::loss_chart(runs)], &out.join("loss.png"))?;
+    plot::render(&[report::lr_chart(runs)], &out.join("lr.png"))?;
+    plot::render(&report::panels(runs, false), &out.join("loss_grid.png"))?;
+    plot::render(&report::panels(runs, true), &out.join("lr_grid.png"))?;
     let bars: Vec<(String, f64)> = runs
         .iter()
         .map(|r| (r.name.clone(), r.test_metric().map_or(f64::NAN, |(_, v)| v)))
@@ -117,27 +191,13 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         &out.join("metric.png"),
     )?;
     println!("{markdown}");
-    println!("wrote {}", out.display());
     Ok(())
-}
-
-/// A folder name for a run: its name with anything but letters, digits, `.`, `-`, `=` and `_`
-/// replaced by `_`.
-fn folder_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-=".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Trains one run in a child `harness train` process; its output goes to `train.log`.
 fn execute(planned: &PlannedRun, out: &Path, args: &CompareArgs) -> RunResult {
-    let dir = out.join("runs").join(folder_name(&planned.name));
+    let dir = out.join("runs").join(&planned.folder);
+    let config_path = out.join("configs").join(format!("{}.toml", planned.folder));
     let config = match &planned.config {
         Ok(config) => config.clone(),
         Err(reason) => {
@@ -149,13 +209,18 @@ fn execute(planned: &PlannedRun, out: &Path, args: &CompareArgs) -> RunResult {
             );
         }
     };
-    let status = train_in_child(&config, &dir, args);
+    let status = train_in_child(&config, &config_path, &dir, args);
     RunResult::read(&planned.name, Some(config), status, &dir)
 }
 
-fn train_in_child(config: &train::config::RunConfig, dir: &Path, args: &CompareArgs) -> Status {
-    let config_path = PathBuf::from(format!("{}.toml", dir.display()));
-    if let Err(e) = data::files::write_atomically(&config_path, config.to_toml().as_bytes()) {
+/// Writes `config` to `config_path` and trains it into `dir`.
+fn train_in_child(
+    config: &train::config::RunConfig,
+    config_path: &Path,
+    dir: &Path,
+    args: &CompareArgs,
+) -> Status {
+    if let Err(e) = data::files::write_atomically(config_path, config.to_toml().as_bytes()) {
         return Status::Failed(format!("writing {}: {e}", config_path.display()));
     }
     let exe = match std::env::current_exe() {
@@ -166,7 +231,7 @@ fn train_in_child(config: &train::config::RunConfig, dir: &Path, args: &CompareA
     command
         .arg("train")
         .arg("--config")
-        .arg(&config_path)
+        .arg(config_path)
         .arg("--out")
         .arg(dir)
         .arg("--backend")
@@ -195,18 +260,4 @@ fn train_in_child(config: &train::config::RunConfig, dir: &Path, args: &CompareA
             str::to_string,
         );
     Status::Failed(reason)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn folder_names_are_safe() {
-        assert_eq!(
-            folder_name("optimizer=sgd,lr=0.01"),
-            "optimizer=sgd_lr=0.01"
-        );
-        assert_eq!(folder_name("a/b c"), "a_b_c");
-    }
 }

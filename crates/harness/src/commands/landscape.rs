@@ -14,19 +14,22 @@ use train::landscape::{
     Status, Trajectory, descend, study,
 };
 
+use crate::cli::{Checked, Count, limits};
 use crate::plot_landscape::{self, Track};
 
 #[derive(Debug, Args)]
 pub struct LandscapeArgs {
-    /// Optimizer steps of every run.
-    #[arg(long, value_name = "N", default_value_t = 100,
-          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// Optimizer steps of every run, from 1 to 1000000 (every point of every run is kept).
+    #[arg(long, value_name = "N", default_value_t = 100, allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::LANDSCAPE_STEPS))]
     pub steps: u64,
 
-    /// The LR shared by SGD, momentum, RMSprop and Adam (each with PyTorch's other defaults);
-    /// plain gradient descent always runs at 0.001, 0.01, 0.03 and 0.05.
-    #[arg(long, value_name = "LR", default_value_t = SHARED_LR, value_parser = positive,
-          allow_negative_numbers = true)]
+    /// The LR shared by SGD, momentum, RMSprop and Adam (each with PyTorch's other defaults), a
+    /// finite number greater than 0; plain gradient descent always runs at 0.001, 0.01, 0.03
+    /// and 0.05.
+    // Hyphen values, not only negative numbers: `-1e-3` and `-inf` must reach `positive` too.
+    #[arg(long, value_name = "LR", default_value_t = SHARED_LR, value_parser = Checked(positive),
+          allow_hyphen_values = true)]
     pub lr: f64,
 
     /// Draw the trajectories over the contour plot into this file (.png or .svg).
@@ -63,7 +66,7 @@ fn parse_backend(name: &str) -> Result<Backend, String> {
 fn positive(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(lr) if lr.is_finite() && lr > 0.0 => Ok(lr),
-        _ => Err(format!("`{text}` is not a finite number greater than 0")),
+        _ => Err("must be a finite number greater than 0".into()),
     }
 }
 

@@ -47,6 +47,7 @@ pub fn run(args: &LrFindArgs) -> Result<()> {
 
 /// The sweep the flags describe.
 fn spec(args: &LrFindArgs) -> Result<FindSpec> {
+    check_sweep_points(args.num_iters, args.seeds)?;
     let mut base = match (&args.config, args.dataset) {
         (Some(path), _) => RunConfig::load(path)?,
         (None, Some(dataset)) => default_config(data_name(dataset)),
@@ -61,6 +62,19 @@ fn spec(args: &LrFindArgs) -> Result<FindSpec> {
     if let Some(seed) = args.seed {
         base.train.seed = seed;
     }
+    check_last_seed(base.train.seed, args.seeds)?;
+    let finder = finder(args)?;
+    Ok(FindSpec {
+        base,
+        finder,
+        accumulate: args.accumulate as usize,
+        validation: args.val,
+        seeds: args.seeds as usize,
+    })
+}
+
+/// The ramp, smoothing and stop rule of the flags, checked.
+fn finder(args: &LrFindArgs) -> Result<FinderConfig> {
     let finder = FinderConfig {
         ramp: LrRangeConfig {
             start_lr: args.start_lr,
@@ -82,13 +96,33 @@ fn spec(args: &LrFindArgs) -> Result<FindSpec> {
         }
         anyhow!("invalid option: {message}")
     })?;
-    Ok(FindSpec {
-        base,
-        finder,
-        accumulate: args.accumulate as usize,
-        validation: args.val,
-        seeds: args.seeds as usize,
-    })
+    Ok(finder)
+}
+
+/// Every point of every seed is kept (lr_find.csv prints them all): their number is bounded as
+/// each flag is ([`cli::limits::SWEEP_POINTS`]).
+fn check_sweep_points(num_iters: u64, seeds: u64) -> Result<()> {
+    let points = num_iters.saturating_mul(seeds);
+    let max = cli::limits::SWEEP_POINTS;
+    if points > max {
+        bail!(
+            "invalid option: --num-iters × --seeds = {num_iters} × {seeds} = {points}: must be at \
+             most {max}"
+        );
+    }
+    Ok(())
+}
+
+/// The seeds are `first`, `first + 1`, ...: the last must still be a seed.
+fn check_last_seed(first: u64, seeds: u64) -> Result<()> {
+    if first.checked_add(seeds.saturating_sub(1)).is_none() {
+        bail!(
+            "invalid option: --seed = {first} with --seeds = {seeds}: the last seed, --seed + \
+             --seeds - 1, must be at most {}",
+            u64::MAX
+        );
+    }
+    Ok(())
 }
 
 fn data_name(name: cli::DatasetName) -> data::spec::DatasetName {
@@ -139,6 +173,28 @@ fn write_folder(
     Ok(())
 }
 
+/// The base of the written config, whose batch is `--accumulate` times the sweep's, with its
+/// epochs and steps per epoch. A config's own batch size and epochs are not bounded as the
+/// flags are: where they overflow, an error instead of a wrapped number or a panic.
+fn written_length(
+    args: &LrFindArgs,
+    spec: &FindSpec,
+    train_rows: usize,
+) -> Result<(RunConfig, u64, u64)> {
+    let mut base = spec.base.clone();
+    // Gradients accumulated over N batches of B rows act as one batch of N × B rows.
+    let (batch, accumulate) = (base.data.batch_size, spec.accumulate.max(1));
+    base.data.batch_size = batch.checked_mul(accumulate).ok_or_else(|| {
+        anyhow!("--accumulate = {accumulate} × batch_size = {batch}: too large a batch to write")
+    })?;
+    let steps_per_epoch = train_rows.div_ceil(base.data.batch_size) as u64;
+    let epochs = args.epochs.unwrap_or(base.train.epochs);
+    if epochs.checked_mul(steps_per_epoch).is_none() {
+        bail!("{epochs} epochs × {steps_per_epoch} steps per epoch: too many steps to write");
+    }
+    Ok((base, epochs, steps_per_epoch))
+}
+
 /// `--write-config OUT.toml`: the base config with the chosen schedule at the recommended LR,
 /// over the written run's real number of optimizer steps.
 fn write_config(
@@ -154,11 +210,7 @@ fn write_config(
             path.display()
         );
     };
-    let mut base = spec.base.clone();
-    // Gradients accumulated over N batches of B rows act as one batch of N × B rows.
-    base.data.batch_size *= spec.accumulate.max(1);
-    let steps_per_epoch = finding.train_rows.div_ceil(base.data.batch_size) as u64;
-    let epochs = args.epochs.unwrap_or(base.train.epochs);
+    let (base, epochs, steps_per_epoch) = written_length(args, spec, finding.train_rows)?;
     let plan = match args.schedule {
         PlanName::OneCycle => Plan::OneCycle,
         PlanName::Cosine => Plan::Cosine,

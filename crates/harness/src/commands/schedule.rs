@@ -40,9 +40,11 @@ pub fn run(args: &ScheduleArgs) -> Result<()> {
 /// One metric per line; blank lines and `#` comments are skipped.
 ///
 /// # Errors
-/// The file cannot be read, or a line is not a number (named by file and line).
+/// The file cannot be read, or a line is not a finite number (named by file and line).
 pub fn read_metrics(path: &Path) -> Result<Vec<f64>> {
-    let text = std::fs::read_to_string(path)
+    // One number a line, for at most as many steps as a preview may have.
+    let limit = bounded::Limit::new(256 << 20, "a metrics file");
+    let text = bounded::read_to_string(path, limit)
         .with_context(|| format!("cannot read metrics file {}", path.display()))?;
     parse_metrics(&text, path)
 }
@@ -55,7 +57,13 @@ fn parse_metrics(text: &str, path: &Path) -> Result<Vec<f64>> {
             continue;
         }
         match line.parse::<f64>() {
-            Ok(value) => metrics.push(value),
+            Ok(value) if value.is_finite() => metrics.push(value),
+            Ok(_) => bail!(
+                "{}:{}: `{line}` is not a finite number (a loss-driven schedule compares the \
+                 metrics it observes; NaN and infinities have no order)",
+                path.display(),
+                i + 1
+            ),
             Err(_) => bail!(
                 "{}:{}: `{line}` is not a number (expected one metric per line)",
                 path.display(),
@@ -109,12 +117,19 @@ pub fn csv(preview: &Preview) -> String {
 
 /// `{"lrs": [...]}` plus `"momentums": [...]` (null where a step has none) when defined.
 pub fn json(preview: &Preview) -> Result<String> {
-    let mut object = serde_json::Map::new();
-    object.insert("lrs".into(), serde_json::to_value(&preview.lrs)?);
-    if let Some(momentums) = &preview.momentums {
-        object.insert("momentums".into(), serde_json::to_value(momentums)?);
+    // Written from the slices, not through `serde_json::Value`s (32 bytes a number): a preview
+    // of `cli::limits::PREVIEW_STEPS` steps would hold 640 MB of them.
+    #[derive(serde::Serialize)]
+    struct Lrs<'a> {
+        lrs: &'a [f64],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        momentums: Option<&'a [Option<f64>]>,
     }
-    Ok(serde_json::to_string(&object)? + "\n")
+    let lrs = Lrs {
+        lrs: &preview.lrs,
+        momentums: preview.momentums.as_deref(),
+    };
+    Ok(serde_json::to_string(&lrs)? + "\n")
 }
 
 /// The LR panel (log axis when the LR spans more than two decades) and, where the schedule
@@ -208,5 +223,19 @@ mod tests {
             err,
             "m.txt:2: `abc` is not a number (expected one metric per line)"
         );
+    }
+
+    #[test]
+    fn metrics_that_are_not_finite_are_named() {
+        let path = Path::new("m.txt");
+        for bad in ["nan", "NaN", "inf", "-inf", "infinity"] {
+            let err = parse_metrics(&format!("1.0\n{bad}\n"), path)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("m.txt:2: `{bad}` is not a finite number")),
+                "{err}"
+            );
+        }
     }
 }

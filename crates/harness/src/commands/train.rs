@@ -29,6 +29,13 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         data_dir: args.data_dir.data_dir.clone(),
         progress: Progress::auto(),
         stop: Some(stop),
+        schedule_hint: args.epochs.map(|epochs| {
+            format!(
+                " (--epochs {epochs} changes the run's length but not the schedule's: `harness \
+                 lr-find --config CONFIG --write-config OUT.toml --epochs {epochs}` writes a \
+                 config whose schedule fits)"
+            )
+        }),
     };
     let outcome = if let Some(dir) = &args.resume {
         options.out_dir = dir.clone();

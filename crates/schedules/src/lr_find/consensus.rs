@@ -8,26 +8,54 @@
 //! The confidence says how sharp the descent is (how far its ends lie from the middle) and,
 //! with several seeds, how well the seeds agree. A curve without a clear descent gets no
 //! number at all: a confident-looking LR read off a flat or noisy curve is worse than none.
-//! `spread_decades` reports how far apart the three classic rules (`steepest`, `minimum`,
-//! `valley`) are, for the record.
+//! `spread_decades` reports how far apart the three classic rules ([`SPREAD_METHODS`]) are,
+//! for the record: they do not vote, and the recommendation is not their median.
+//!
+//! [`recommendation_rule`] says all this in words; `harness lr-find --help` prints it, so the
+//! help cannot describe another rule than the one [`consensus`] applies.
 
 use serde::{Deserialize, Serialize};
 
 use super::suggest::{Method, Suggestions};
 
-/// The rules whose spread is reported. `steepest_first_half` is left out: it never looks past
-/// the first half of the points, which on the default 8-decade sweep ends near 3e-4, usually
-/// before the descent.
-pub const VOTERS: [Method; 3] = [Method::Steepest, Method::Minimum, Method::Valley];
+/// The three classic rules whose spread [`Consensus::spread_decades`] reports. They do not
+/// decide the recommendation. `steepest_first_half` is left out: it never looks past the first
+/// half of the points, which on the default 8-decade sweep ends near 3e-4, usually before the
+/// descent.
+pub const SPREAD_METHODS: [Method; 3] = [Method::Steepest, Method::Minimum, Method::Valley];
 
-/// Spreads (decades) up to which a descent, or the seeds, count as agreeing well, or at all.
-pub const HIGH_SPREAD: f64 = 0.5;
-pub const MEDIUM_SPREAD: f64 = 1.0;
+/// How far, in decades, the descent's ends may lie from its middle (or, across seeds, the
+/// recommendations spread) for a high confidence, and for a medium one; beyond, low.
+pub const HIGH_WITHIN_DECADES: f64 = 0.5;
+pub const MEDIUM_WITHIN_DECADES: f64 = 1.0;
 
 /// The smoothed loss must fall by at least this fraction of where it started ...
 pub const MIN_RELATIVE_DROP: f64 = 0.1;
-/// ... and by at least this many standard deviations of the step-to-step noise.
+/// ... and by at least this many standard deviations of the step-to-step noise ...
 pub const MIN_DROP_IN_NOISE: f64 = 3.0;
+/// ... over a sweep of at least this many points.
+pub const MIN_POINTS: usize = 10;
+
+/// The rule of [`consensus`] and [`agree_across_seeds`] in words, the thresholds filled in from
+/// the constants the code uses: what `harness lr-find --help` says of the recommendation.
+pub fn recommendation_rule() -> String {
+    format!(
+        "The recommended LR is the middle of the descent from the steepest fall to the lowest \
+         loss, in log space: √(steepest × lowest), where steepest is the LR at which the \
+         smoothed loss falls fastest and lowest the LR of the lowest smoothed loss (minimum × \
+         10). The confidence comes from the descent's width: high when its ends lie within \
+         {HIGH_WITHIN_DECADES} decades of the middle, medium within {MEDIUM_WITHIN_DECADES}, low \
+         beyond. With several seeds the recommendation is the seeds' median in log space, its \
+         confidence the lower of the seeds' median confidence and the level the seeds' spread \
+         earns on the same scale (none when fewer than half the seeds found a descent). A curve \
+         without a clear descent gets \"no usable descent\" and no number: the sweep stopped \
+         before {MIN_POINTS} points, or the smoothed loss, from the end of the first tenth of the \
+         points to its lowest, falls by less than {:.0}% or by less than {MIN_DROP_IN_NOISE} \
+         standard deviations of the step-to-step noise, or the steepest fall does not come \
+         before the lowest loss.",
+        100.0 * MIN_RELATIVE_DROP
+    )
+}
 
 /// How far to trust the recommendation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -35,20 +63,22 @@ pub const MIN_DROP_IN_NOISE: f64 = 3.0;
 pub enum Confidence {
     /// No usable descent: no recommendation.
     None,
-    /// The rules disagree by more than a decade.
+    /// The descent's ends lie more than [`MEDIUM_WITHIN_DECADES`] from its middle (or the
+    /// seeds' recommendations spread over more).
     Low,
-    /// Within a decade.
+    /// Within [`MEDIUM_WITHIN_DECADES`].
     Medium,
-    /// Within half a decade.
+    /// Within [`HIGH_WITHIN_DECADES`].
     High,
 }
 
 impl Confidence {
-    /// The level a spread in decades earns.
-    pub fn of_spread(decades: f64) -> Confidence {
-        if decades <= HIGH_SPREAD {
+    /// The level a distance in decades earns: the half-width of a descent (how far its ends lie
+    /// from the middle), or the spread of the seeds' recommendations.
+    pub fn within(decades: f64) -> Confidence {
+        if decades <= HIGH_WITHIN_DECADES {
             Confidence::High
-        } else if decades <= MEDIUM_SPREAD {
+        } else if decades <= MEDIUM_WITHIN_DECADES {
             Confidence::Medium
         } else {
             Confidence::Low
@@ -71,11 +101,43 @@ pub struct Consensus {
     pub recommended_lr: Option<f64>,
     /// `log10(lowest / steepest)`: the width of the final descent, in decades.
     pub descent_decades: Option<f64>,
-    /// `log10(max / min)` over the suggestions of [`VOTERS`].
+    /// `log10(max / min)` over the suggestions of [`SPREAD_METHODS`], for the record.
     pub spread_decades: Option<f64>,
     pub confidence: Confidence,
     /// Why, in a sentence.
     pub reason: String,
+    /// With no usable descent: what would give a curve that can be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<Remedy>,
+}
+
+/// What would give a readable curve when a sweep shows no usable descent, in the finder's
+/// terms; a program maps it to its own settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// The sweep stopped too early: start the ramp lower, or allow a larger rise before
+    /// stopping.
+    StartLowerOrStopLater,
+    /// The curve is flat: a wider LR range (or a model that learns at all).
+    WidenRange,
+    /// The descent is within the noise: larger or accumulated batches, or the held-out loss.
+    MeasureBetter,
+}
+
+impl Remedy {
+    /// The remedy in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Remedy::StartLowerOrStopLater => {
+                "start the ramp at a lower LR, or allow a larger rise of the loss before stopping"
+            }
+            Remedy::WidenRange => "widen the LR range, or check that the model learns at all",
+            Remedy::MeasureBetter => {
+                "measure the loss better: larger or accumulated batches, or the held-out loss"
+            }
+        }
+    }
 }
 
 /// Median of `values` (mean of the middle two for an even count); `None` if empty.
@@ -113,12 +175,12 @@ pub fn noise_sigma(losses: &[f64]) -> f64 {
 ///
 /// The smoothed loss, from the end of the first 10% of the points to its minimum, must fall by
 /// [`MIN_RELATIVE_DROP`] of its value and by [`MIN_DROP_IN_NOISE`] noise σ of the raw losses.
-pub fn check_descent(losses: &[f64], smoothed: &[f64]) -> Result<(), String> {
+pub fn check_descent(losses: &[f64], smoothed: &[f64]) -> Result<(), (String, Remedy)> {
     let n = smoothed.len();
-    if n < 10 {
-        return Err(format!(
-            "only {n} points: the sweep stopped before it could show a descent (lower --start-lr, \
-             or raise --diverge)"
+    if n < MIN_POINTS {
+        return Err((
+            format!("only {n} points: the sweep stopped before it could show a descent"),
+            Remedy::StartLowerOrStopLater,
         ));
     }
     let start = smoothed[n / 10];
@@ -129,17 +191,22 @@ pub fn check_descent(losses: &[f64], smoothed: &[f64]) -> Result<(), String> {
     let drop = start - lowest;
     let sigma = noise_sigma(losses);
     if drop < MIN_RELATIVE_DROP * start.abs() {
-        return Err(format!(
-            "the smoothed loss falls only from {start:.4} to {lowest:.4} ({:.1}%): the curve is \
-             flat over this range (widen --start-lr/--end-lr, or check the model learns at all)",
-            100.0 * drop / start.abs()
+        return Err((
+            format!(
+                "the smoothed loss falls only from {start:.4} to {lowest:.4} ({:.1}%): the curve \
+                 is flat over this range",
+                100.0 * drop / start.abs()
+            ),
+            Remedy::WidenRange,
         ));
     }
     if drop < MIN_DROP_IN_NOISE * sigma {
-        return Err(format!(
-            "the smoothed loss falls by {drop:.4}, within {MIN_DROP_IN_NOISE} times the \
-             step-to-step noise ({sigma:.4}): too noisy to read (raise --batch-size or \
-             --accumulate, or use --val)"
+        return Err((
+            format!(
+                "the smoothed loss falls by {drop:.4}, within {MIN_DROP_IN_NOISE} times the \
+                 step-to-step noise ({sigma:.4}): too noisy to read"
+            ),
+            Remedy::MeasureBetter,
         ));
     }
     Ok(())
@@ -147,15 +214,16 @@ pub fn check_descent(losses: &[f64], smoothed: &[f64]) -> Result<(), String> {
 
 /// The recommendation for one sweep: `losses` raw, `smoothed` as the suggestions saw them.
 pub fn consensus(losses: &[f64], smoothed: &[f64], suggestions: &Suggestions) -> Consensus {
-    let none = |reason: String| Consensus {
+    let none = |reason: String, remedy: Option<Remedy>| Consensus {
         recommended_lr: None,
         descent_decades: None,
         spread_decades: None,
         confidence: Confidence::None,
         reason: format!("no usable descent: {reason}"),
+        remedy,
     };
-    if let Err(reason) = check_descent(losses, smoothed) {
-        return none(reason);
+    if let Err((reason, remedy)) = check_descent(losses, smoothed) {
+        return none(reason, Some(remedy));
     }
     let found = |method: Method| {
         suggestions
@@ -164,34 +232,42 @@ pub fn consensus(losses: &[f64], smoothed: &[f64], suggestions: &Suggestions) ->
             .and_then(|(_, s)| *s)
             .filter(|s| s.lr.is_finite() && s.lr > 0.0)
     };
-    let votes: Vec<f64> = VOTERS
+    let classic: Vec<f64> = SPREAD_METHODS
         .iter()
         .filter_map(|&m| found(m))
         .map(|s| s.lr)
         .collect();
-    let spread = (votes.len() >= 2)
-        .then(|| log_median_and_spread(&votes).map(|(_, spread)| spread))
+    let spread = (classic.len() >= 2)
+        .then(|| log_median_and_spread(&classic).map(|(_, spread)| spread))
         .flatten();
     let (Some(steepest), Some(minimum)) = (found(Method::Steepest), found(Method::Minimum)) else {
-        return none("the loss never falls between the noisy start and its lowest point".into());
+        return none(
+            "the loss never falls between the noisy start and its lowest point".into(),
+            None,
+        );
     };
     // `minimum` is the lowest loss's LR ÷ 10: undo that to get the bottom of the descent.
     let lowest = minimum.lr * 10.0;
     let width = (lowest / steepest.lr).log10();
     if width <= 0.0 {
-        return none("the steepest fall is not below the lowest loss".into());
+        return none(
+            "the steepest fall is not below the lowest loss".into(),
+            None,
+        );
     }
     let recommended = (steepest.lr * lowest).sqrt();
     Consensus {
         recommended_lr: Some(recommended),
         descent_decades: Some(width),
         spread_decades: spread,
-        confidence: Confidence::of_spread(width / 2.0),
+        // How far the descent's ends lie from its middle.
+        confidence: Confidence::within(width / 2.0),
         reason: format!(
             "middle of the descent from the steepest fall ({:.2e}) to the lowest loss ({lowest:.2e}), \
              {width:.2} decades wide",
             steepest.lr
         ),
+        remedy: None,
     }
 }
 
@@ -220,7 +296,7 @@ pub fn agree_across_seeds(per_seed: &[Consensus]) -> SeedAgreement {
         (Some((lr, spread)), Some(level)) if 2 * usable >= seeds => SeedAgreement {
             recommended_lr: Some(lr),
             spread_decades: Some(spread),
-            confidence: level.min(Confidence::of_spread(spread)),
+            confidence: level.min(Confidence::within(spread)),
             usable,
             seeds,
         },
@@ -309,6 +385,7 @@ mod tests {
         let c = decide(&lrs(100), &[2.3; 100]);
         assert_eq!(c.confidence, Confidence::None);
         assert!(c.reason.contains("flat"), "{}", c.reason);
+        assert_eq!(c.remedy, Some(Remedy::WidenRange));
     }
 
     #[test]
@@ -328,6 +405,7 @@ mod tests {
     fn a_sweep_that_stopped_at_once_gets_no_number() {
         let c = decide(&lrs(5), &[2.0, 1.0, 0.5, 9.0, 20.0]);
         assert!(c.reason.contains("only 5 points"), "{}", c.reason);
+        assert_eq!(c.remedy, Some(Remedy::StartLowerOrStopLater));
     }
 
     #[test]
@@ -346,7 +424,8 @@ mod tests {
             consensus(&losses, &smoothed, &suggestions)
         };
         // Steepest 1e-3, lowest loss at 1 (minimum 1e-1): √(1e-3 · 1) = 10^-1.5, a descent
-        // 3 decades wide (1.5 on each side of the middle): low. The voters span 1e-3..1e-1.
+        // 3 decades wide (1.5 on each side of the middle): low. The three classic rules span
+        // 1e-3..1e-1.
         let c = decide(at(1e-3), at(1e-1), at(1e-2));
         assert!((c.recommended_lr.unwrap() / 10f64.powf(-1.5) - 1.0).abs() < 1e-12);
         assert!((c.descent_decades.unwrap() - 3.0).abs() < 1e-12);
@@ -367,12 +446,60 @@ mod tests {
     }
 
     #[test]
+    fn the_rule_in_words_is_the_rule_in_code() {
+        // `recommendation_rule()` is what `harness lr-find --help` prints (tests/help_text.rs
+        // checks that): each of its claims is held here against `consensus`, so that neither
+        // the words nor the code can change alone.
+        let rule = recommendation_rule();
+        let (_, losses) = sweep_curve(-2.0, 0.0, 0);
+        let smoothed = smooth(&losses, 0.98);
+        let decide = |steepest: f64, lowest: f64, points: usize| {
+            let at = |lr| Some(Suggestion { lr, index: 0 });
+            let suggestions = vec![
+                (Method::Steepest, at(steepest)),
+                (Method::Minimum, at(lowest / 10.0)),
+                (Method::Valley, None),
+                (Method::SteepestFirstHalf, None),
+            ];
+            consensus(&losses[..points], &smoothed[..points], &suggestions)
+        };
+        let all = losses.len();
+        assert!(rule.contains("√(steepest × lowest)") && rule.contains("(minimum × 10)"));
+        let c = decide(1e-3, 1e-2, all);
+        assert!((c.recommended_lr.unwrap() / 1e-5f64.sqrt() - 1.0).abs() < 1e-12);
+        assert!(
+            c.reason
+                .starts_with("middle of the descent from the steepest fall (")
+        );
+        assert!(rule.contains("middle of the descent from the steepest fall to the lowest loss"));
+
+        let levels = format!(
+            "high when its ends lie within {HIGH_WITHIN_DECADES} decades of the middle, medium \
+             within {MEDIUM_WITHIN_DECADES}, low beyond"
+        );
+        assert!(rule.contains(&levels), "{rule}");
+        // A descent whose ends lie `half` decades either side of its middle.
+        let ends = |half: f64| decide(1e-3, 1e-3 * 10f64.powf(2.0 * half), all).confidence;
+        assert_eq!(ends(HIGH_WITHIN_DECADES - 0.01), Confidence::High);
+        assert_eq!(ends(HIGH_WITHIN_DECADES + 0.01), Confidence::Medium);
+        assert_eq!(ends(MEDIUM_WITHIN_DECADES - 0.01), Confidence::Medium);
+        assert_eq!(ends(MEDIUM_WITHIN_DECADES + 0.01), Confidence::Low);
+
+        assert!(rule.contains(&format!("stopped before {MIN_POINTS} points")));
+        let c = decide(1e-3, 1e-2, MIN_POINTS - 1);
+        assert_eq!((c.recommended_lr, c.confidence), (None, Confidence::None));
+        assert!(rule.contains("does not come before the lowest loss"));
+        let c = decide(1e-2, 1e-3, all);
+        assert!(c.reason.starts_with("no usable descent"), "{}", c.reason);
+    }
+
+    #[test]
     fn confidence_levels() {
-        assert_eq!(Confidence::of_spread(0.0), Confidence::High);
-        assert_eq!(Confidence::of_spread(0.5), Confidence::High);
-        assert_eq!(Confidence::of_spread(0.51), Confidence::Medium);
-        assert_eq!(Confidence::of_spread(1.0), Confidence::Medium);
-        assert_eq!(Confidence::of_spread(1.01), Confidence::Low);
+        assert_eq!(Confidence::within(0.0), Confidence::High);
+        assert_eq!(Confidence::within(0.5), Confidence::High);
+        assert_eq!(Confidence::within(0.51), Confidence::Medium);
+        assert_eq!(Confidence::within(1.0), Confidence::Medium);
+        assert_eq!(Confidence::within(1.01), Confidence::Low);
     }
 
     #[test]
@@ -393,6 +520,7 @@ mod tests {
             spread_decades: lr.map(|_| 0.0),
             confidence,
             reason: String::new(),
+            remedy: None,
         }
     }
 

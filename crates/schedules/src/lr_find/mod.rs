@@ -10,15 +10,16 @@
 //! - [`smooth`]: the debiased exponential moving average of the loss.
 //! - [`sweep`]: the ramp, the stop rule and the points it records.
 //! - [`suggest`]: `steepest`, `minimum`, `valley` and `steepest_first_half`.
-//! - [`consensus`]: the recommended LR, the spread of the methods (and of the seeds) in decades,
-//!   and a confidence level, or "no usable descent".
+//! - [`consensus`]: the recommended LR (the middle of the final descent, `√(steepest ×
+//!   lowest)`) with a confidence from the descent's width, or "no usable descent"; the spread
+//!   of the classic methods and of the seeds, in decades.
 
 pub mod consensus;
 pub mod smooth;
 pub mod suggest;
 pub mod sweep;
 
-pub use consensus::{Confidence, Consensus, SeedAgreement, agree_across_seeds, consensus};
+pub use consensus::{Confidence, Consensus, Remedy, SeedAgreement, agree_across_seeds, consensus};
 pub use smooth::{SmoothedLoss, smooth};
 pub use suggest::{Method, Suggestion, Suggestions, suggest_all};
 pub use sweep::{FinderConfig, Point, StopReason, Sweep, should_stop, sweep};
