@@ -44,6 +44,19 @@ const COLUMNS: [&str; 9] = [
 /// rows of 9 numbers); 64 MiB leaves room for rows written with every digit.
 const LIMIT: Limit = Limit::new(64 << 20, "a cal_housing.data file");
 
+/// The `cal_housing.data[.gz]` in `dir`.
+///
+/// # Errors
+/// [`DataError::NotFound`] when `dir` holds neither name.
+pub fn find(dir: &Path) -> Result<std::path::PathBuf> {
+    let dataset = crate::locate::Dataset::CaliforniaHousing;
+    crate::locate::first_present(dir, &FILE_NAMES).ok_or_else(|| DataError::NotFound {
+        dataset: dataset.folder().into(),
+        file: dataset.files_wanted().into(),
+        searched: dir.display().to_string(),
+    })
+}
+
 /// Reads `path` (raw or gzip) and checks its content against the published hash.
 ///
 /// # Errors

@@ -27,7 +27,7 @@ impl Dataset {
     /// Whether `dir` holds any of this dataset's files itself: a folder with three of MNIST's
     /// four files is MNIST's, and loading it names the missing one.
     fn is_in(self, dir: &Path) -> bool {
-        self.file_names().iter().any(|n| dir.join(n).is_file())
+        first_present(dir, &self.file_names()).is_some()
     }
 
     fn file_names(self) -> Vec<String> {
@@ -38,7 +38,7 @@ impl Dataset {
     }
 
     /// What the folder of this dataset holds, as said in errors.
-    fn files_wanted(self) -> &'static str {
+    pub(crate) fn files_wanted(self) -> &'static str {
         match self {
             Dataset::Mnist | Dataset::FashionMnist => {
                 "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte or \
@@ -47,6 +47,15 @@ impl Dataset {
             Dataset::CaliforniaHousing => "cal_housing.data (raw or .gz)",
         }
     }
+}
+
+/// The first of `names` present in `dir`, whatever kind of file it is: reading it says when it
+/// is not a regular file, rather than the file being reported missing.
+pub fn first_present<S: AsRef<str>>(dir: &Path, names: &[S]) -> Option<PathBuf> {
+    names
+        .iter()
+        .map(|n| dir.join(n.as_ref()))
+        .find(|p| p.exists())
 }
 
 /// The download cache: `$HARNESS_CACHE`, else `$XDG_CACHE_HOME/harness`, else

@@ -125,15 +125,11 @@ fn candidates(stem: &str, kind: &str) -> [String; 4] {
 
 fn find(dir: &Path, stem: &str, kind: &str, variant: Variant) -> Result<PathBuf> {
     let names = candidates(stem, kind);
-    names
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-        .ok_or_else(|| DataError::NotFound {
-            dataset: variant.name().into(),
-            file: names[1].clone(),
-            searched: format!("{} (also tried {})", dir.display(), names.join(", ")),
-        })
+    crate::locate::first_present(dir, &names).ok_or_else(|| DataError::NotFound {
+        dataset: variant.name().into(),
+        file: names[1].clone(),
+        searched: format!("{} (also tried {})", dir.display(), names.join(", ")),
+    })
 }
 
 /// Reads one IDX file, checking it against the folder's `SHA256SUMS` and, for MNIST, against
@@ -434,6 +430,24 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_data_file_linked_to_an_endless_device_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        write_tiny(dir.path(), 20, true, false);
+        let file = dir.path().join("t10k-images-idx3-ubyte.gz");
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &file).unwrap();
+        let err = load(dir.path(), Variant::Fashion).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "cannot read {}: is not a regular file but a character device",
+                file.display()
+            )
+        );
     }
 
     #[test]

@@ -257,13 +257,7 @@ pub fn prepare_checked(
                 }
                 Err(e) => return Err(e),
             };
-            let file = california::FILE_NAMES
-                .iter()
-                .map(|n| dir.join(n))
-                .find(|p| p.is_file())
-                .ok_or_else(|| {
-                    DataError::Invalid(format!("{} holds no cal_housing.data", dir.display()))
-                })?;
+            let file = california::find(&dir)?;
             let table = california::load_checked(&file, checks)?;
             tabular(table, spec, Some(dir))
         }

@@ -55,11 +55,7 @@ fn california_housing_matches_scikit_learn() {
     let Some(dir) = real_housing("california_housing_matches_scikit_learn") else {
         return;
     };
-    let file = data::california::FILE_NAMES
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-        .expect("dataset_dir found one of the names");
+    let file = data::california::find(&dir).expect("dataset_dir found one of the names");
     let table = data::california::load(&file).unwrap();
     assert_eq!((table.len(), table.width()), (20_640, 8));
     // Column means of scikit-learn's fetch_california_housing().frame.mean().

@@ -28,11 +28,7 @@ pub fn run(command: &DataCommand) -> Result<()> {
             println!("{}: {}", dataset.folder(), dir.display());
             match dataset {
                 Dataset::CaliforniaHousing => {
-                    let file = data::california::FILE_NAMES
-                        .iter()
-                        .map(|n| dir.join(n))
-                        .find(|p| p.is_file())
-                        .expect("dataset_dir only returns folders holding the file");
+                    let file = data::california::find(&dir)?;
                     let table = data::california::load(&file)?;
                     println!(
                         "  {} rows, {} features ({}), target MedHouseVal in $100k",
