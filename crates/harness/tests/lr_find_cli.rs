@@ -111,6 +111,8 @@ fn the_written_config_trains_unchanged() {
         text.contains("kind = \"one_cycle\"") && text.contains("total_steps = 15"),
         "{text}"
     );
+    // The file says how to get a schedule of another length.
+    assert!(text.contains("write it again with --epochs N"), "{text}");
     let out = dir.path().join("run");
     ok(&["train", "--config", str_of(&written), "--out", str_of(&out)]);
     let summary: Value =

@@ -7,6 +7,8 @@ fn harness(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        // The data a test means is in its config: HARNESS_DATA would override `[data] dir`.
+        .env_remove("HARNESS_DATA")
         .output()
         .expect("the harness binary runs")
 }
@@ -214,15 +216,7 @@ fn a_diverging_run_names_the_step_and_lr() {
         ),
     );
     let out = dir.path().join("out");
-    let o = harness(&[
-        "train",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let err = train_failure(&config, &out);
     assert!(
         err.contains("the loss became") && err.contains("lr 1000000"),
         "{err}"
@@ -262,6 +256,19 @@ fn trace(run: &Path) -> Vec<String> {
 fn train_ok(args: &[&str]) {
     let o = harness(args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `harness train --config CONFIG --out OUT`, which must exit 2; its stderr.
+fn train_failure(config: &Path, out: &Path) -> String {
+    let o = harness(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// `harness train --config CONFIG --out OUT EXTRA...`, which must succeed.
@@ -389,21 +396,15 @@ fn a_run_that_cannot_start_leaves_no_folder() {
     std::fs::create_dir_all(&empty).unwrap();
     let mnist = write(
         dir.path(),
-        &TINY.replace(
-            "dataset = \"synthetic\"",
-            &format!("dataset = \"mnist\"\ndir = \"{}\"", empty.display()),
-        ),
+        &TINY
+            .replace(
+                "dataset = \"synthetic\"",
+                &format!("dataset = \"mnist\"\ndir = \"{}\"", empty.display()),
+            )
+            .replace("kind = \"linear\"", "kind = \"mlp\""),
     );
     let out = dir.path().join("out");
-    let o = harness(&[
-        "train",
-        "--config",
-        mnist.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let err = train_failure(&mnist, &out);
     assert!(err.contains("mnist: no train-images-idx3-ubyte"), "{err}");
     assert!(
         !out.exists(),

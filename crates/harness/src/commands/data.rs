@@ -25,37 +25,42 @@ pub fn run(command: &DataCommand) -> Result<()> {
                 DatasetName::CaliforniaHousing => Dataset::CaliforniaHousing,
             };
             let dir = locate::dataset_dir(dataset, data_dir.data_dir.as_deref())?;
-            println!("{}: {}", dataset.folder(), dir.display());
-            match dataset {
-                Dataset::CaliforniaHousing => {
-                    let file = data::california::find(&dir)?;
-                    let table = data::california::load(&file)?;
-                    println!(
-                        "  {} rows, {} features ({}), target MedHouseVal in $100k",
-                        table.len(),
-                        table.width(),
-                        table.names.join(", ")
-                    );
-                }
-                _ => {
-                    let variant = if dataset == Dataset::Mnist {
-                        Variant::Mnist
-                    } else {
-                        Variant::Fashion
-                    };
-                    let m = mnist::load(&dir, variant)?;
-                    for (name, part) in [("train", &m.train), ("test", &m.test)] {
-                        println!(
-                            "  {name}: {} images of {}×{}, labels per class {:?}",
-                            part.len(),
-                            part.rows,
-                            part.cols,
-                            part.label_counts()
-                        );
-                    }
-                }
-            }
+            // Loaded whole before anything is printed: a damaged file prints only its error.
+            let summary = describe(dataset, &dir)?;
+            println!("{}: {}\n{summary}", dataset.folder(), dir.display());
         }
     }
     Ok(())
+}
+
+/// What the dataset in `dir` holds, a line per part, each indented.
+fn describe(dataset: Dataset, dir: &std::path::Path) -> Result<String> {
+    if dataset == Dataset::CaliforniaHousing {
+        let table = data::california::load(&data::california::find(dir)?)?;
+        return Ok(format!(
+            "  {} rows, {} features ({}), target MedHouseVal in $100k",
+            table.len(),
+            table.width(),
+            table.names.join(", ")
+        ));
+    }
+    let variant = if dataset == Dataset::Mnist {
+        Variant::Mnist
+    } else {
+        Variant::Fashion
+    };
+    let m = mnist::load(dir, variant)?;
+    let lines: Vec<String> = [("train", &m.train), ("test", &m.test)]
+        .iter()
+        .map(|(name, part)| {
+            format!(
+                "  {name}: {} images of {}×{}, labels per class {:?}",
+                part.len(),
+                part.rows,
+                part.cols,
+                part.label_counts()
+            )
+        })
+        .collect();
+    Ok(lines.join("\n"))
 }

@@ -217,9 +217,16 @@ fn write_config(
         PlanName::Constant => Plan::Constant,
     };
     let config = config_with(&base, plan, lr, epochs, steps_per_epoch)?;
+    let sized = if matches!(plan, Plan::Constant) {
+        String::new()
+    } else {
+        "# The schedule is sized for these steps: for another number of epochs, write it \
+         again with --epochs N\n# rather than `harness train --epochs`.\n"
+            .to_string()
+    };
     let header = format!(
         "# Written by `harness lr-find`: recommended LR {lr:.3e} (confidence {}), {} on {}.\n\
-         # {epochs} epochs × {steps_per_epoch} steps per epoch = {} optimizer steps.\n",
+         # {epochs} epochs × {steps_per_epoch} steps per epoch = {} optimizer steps.\n{sized}",
         finding.agreement.confidence.name(),
         finding.backend,
         config.data_name(),
@@ -227,7 +234,8 @@ fn write_config(
     );
     super::write_file(path, (header + &config.to_toml()).as_bytes())?;
     eprintln!(
-        "wrote {} (train with: harness train --config {})",
+        "wrote {} (train with: harness train --config {}; its schedule spans {epochs} epochs: \
+         for another length, rerun lr-find with --epochs N)",
         path.display(),
         path.display()
     );
