@@ -487,3 +487,38 @@ fn a_schedule_sized_for_another_length_is_warned_about_at_start() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_with_cycled_momentum_resumes_exactly_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // One-cycle over the 6 epochs of 5 steps writes Adam's beta1 every step.
+    let text = tiny_mlp(6)
+        .replace("kind = \"momentum\"", "kind = \"adam\"")
+        .replace(
+            "kind = \"cosine\"\nlr = 0.001\nt_max = 35",
+            "kind = \"one_cycle\"\nmax_lr = 0.01\ntotal_steps = 30",
+        );
+    let config = write(dir.path(), &text);
+    let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
+    train_into(&config, &whole, &[]);
+    train_into(&config, &split, &["--epochs", "2"]);
+    train_ok(&[
+        "train",
+        "--resume",
+        split.to_str().unwrap(),
+        "--epochs",
+        "6",
+    ]);
+    assert_eq!(
+        trace(&split),
+        trace(&whole),
+        "same LRs, momentums and losses"
+    );
+    // The momentum column holds what the optimizer used: the schedule's, cycling from 0.95.
+    let momentums: Vec<f64> = trace(&whole)[1..]
+        .iter()
+        .map(|row| row.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(momentums[0], 0.95);
+    assert!(momentums.iter().any(|&m| m < 0.9), "{momentums:?}");
+}

@@ -78,14 +78,14 @@ fn reset_peak_rss() {
 /// One optimizer step; returns the loss, read back from the device.
 fn step(
     model: Model,
-    optimizer: &mut burn::optim::ModuleOptimizer,
+    optimizer: &mut crate::torch_optim::ScheduledOptimizer,
     batch: Batch,
     lr: f64,
 ) -> (Model, f32) {
     let loss = batch.y.loss(model.forward(batch.x));
     let value = loss.clone().into_scalar::<f32>();
     let grads = GradientsParams::from_grads(loss.backward(), &model);
-    (optimizer.step(lr, model, grads), value)
+    (optimizer.step(lr, None, model, grads), value)
 }
 
 /// For the linear model: the labels as numbers, `[n, 1]`.

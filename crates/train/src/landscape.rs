@@ -2,7 +2,7 @@
 //! (b = 10) with its minimum f = 0 at (1, 1), descended from (−1, 1) by burn's optimizers.
 //!
 //! The point (x, y) is a two-element parameter of a tiny burn module, so each run goes
-//! through the same autodiff and `ModuleOptimizer::step` as training does. [`descend`] records
+//! through the same autodiff and optimizer step (`ScheduledOptimizer::step`) as training does. [`descend`] records
 //! the trajectory and stops at the first step that leaves the sane region ([`diverged`]).
 
 use burn::module::{Module, Param};
@@ -212,7 +212,7 @@ pub fn descend(run: &RunSpec, steps: usize, device: &Device) -> Trajectory {
     };
     for step in 1..=steps {
         let grads = GradientsParams::from_grads(point.loss().backward(), &point);
-        point = optimizer.step(run.lr, point, grads);
+        point = optimizer.step(run.lr, None, point, grads);
         let (x, y) = point.read();
         let loss = value(x, y);
         if diverged(x, y, loss) {

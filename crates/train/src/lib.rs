@@ -10,6 +10,8 @@
 //! - [`landscape`]: optimizers descending a 2-D Rosenbrock valley, with their trajectories.
 //! - [`lr_find`]: the LR range test on a real model: sweeps, suggestions, the config it writes.
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
+//! - [`torch_optim`]: optimizers with `torch.optim`'s exact update rules, a schedule's cycled
+//!   momentum and PyTorch's global-norm clipping (checked against recorded PyTorch runs).
 //! - [`run`]: the training loop; [`records`]: metrics files; [`reference`]: the least-squares
 //!   yardstick of linear models.
 
@@ -24,3 +26,4 @@ pub mod optimizer;
 pub mod records;
 pub mod reference;
 pub mod run;
+pub mod torch_optim;

@@ -6,7 +6,9 @@
 
 use std::time::Instant;
 
-use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsAccumulator, GradientsParams};
+
+use crate::torch_optim::ScheduledOptimizer;
 use data::spec::{DatasetName, prepare};
 use models::batch::DeviceData;
 use models::{Model, Task};
@@ -81,7 +83,7 @@ pub struct SweepInput<'a> {
 /// loss)` sees each step, e.g. for a progress bar.
 pub fn sweep_model(
     model: &Model,
-    optimizer: &ModuleOptimizer,
+    optimizer: &ScheduledOptimizer,
     input: &SweepInput<'_>,
     finder: &FinderConfig,
     mut on_step: impl FnMut(u64, f64, f64),
@@ -110,7 +112,7 @@ pub fn sweep_model(
             };
             accumulator.accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
         }
-        let model = optimizer.step(lr, model, accumulator.grads());
+        let model = optimizer.step(lr, None, model, accumulator.grads());
         let loss = match input.validation {
             Some(held_out) => evaluate(&model, held_out, input.task, 1024).loss,
             None => loss_sum / accumulate as f64,

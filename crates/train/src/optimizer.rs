@@ -1,13 +1,10 @@
-//! `[optimizer]`: the optimizers PyTorch users know, with PyTorch's defaults set explicitly on
-//! burn's configs (burn's own differ: eps 1e-5 instead of 1e-8, RMSprop momentum 0.9 instead of
-//! 0, SGD-momentum dampening 0.1 instead of 0, AdamW weight decay 1e-4 instead of 0.01).
+//! `[optimizer]`: the optimizers PyTorch users know, with PyTorch's defaults (burn's own
+//! optimizers differ: eps 1e-5 instead of 1e-8, RMSprop momentum 0.9 instead of 0,
+//! SGD-momentum dampening 0.1 instead of 0, AdamW weight decay 1e-4 instead of 0.01), built into
+//! [`crate::torch_optim`]'s optimizers, which step as `torch.optim` does.
 
-use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{
-    AdaGradConfig, AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig,
-};
+use crate::torch_optim::ScheduledOptimizer;
+use crate::torch_optim::clip::Clip;
 use serde::{Deserialize, Serialize};
 
 /// Which optimizer, with its hyper-parameters (the LR comes from the schedule).
@@ -122,20 +119,6 @@ fn alpha() -> f64 {
 }
 fn adagrad_eps() -> f64 {
     1e-10
-}
-
-/// Gradient clipping, applied by burn to each parameter tensor (PyTorch's `clip_grad_norm_`
-/// clips the global norm across all parameters instead): `clip_grad_norm` first.
-fn clip(norm: Option<f64>, value: Option<f64>) -> Option<GradientClippingConfig> {
-    match (norm, value) {
-        (Some(norm), _) => Some(GradientClippingConfig::Norm(norm as f32)),
-        (None, Some(value)) => Some(GradientClippingConfig::Value(value as f32)),
-        (None, None) => None,
-    }
-}
-
-fn decay(weight_decay: f64) -> Option<WeightDecayConfig> {
-    (weight_decay != 0.0).then(|| WeightDecayConfig::new(weight_decay as f32))
 }
 
 /// A hyper-parameter that breaks its rule: `beta1 = 1.5: must be in [0, 1)`.
@@ -330,92 +313,30 @@ impl OptimizerSpec {
         toml::from_str(&format!("kind = \"{kind}\"")).ok()
     }
 
-    /// The burn optimizer with exactly these hyper-parameters.
-    pub fn build(&self) -> ModuleOptimizer {
-        match self {
-            OptimizerSpec::Sgd {
-                weight_decay,
-                clip_grad_norm,
-                clip_grad_value,
-            } => SgdConfig::new()
-                .with_weight_decay(decay(*weight_decay))
-                .with_gradient_clipping(clip(*clip_grad_norm, *clip_grad_value))
-                .init(),
-            OptimizerSpec::Momentum {
-                momentum,
-                dampening,
-                nesterov,
-                weight_decay,
-                clip_grad_norm,
-                clip_grad_value,
-            } => SgdConfig::new()
-                .with_momentum(Some(
-                    MomentumConfig::new()
-                        .with_momentum(*momentum)
-                        .with_dampening(*dampening)
-                        .with_nesterov(*nesterov),
-                ))
-                .with_weight_decay(decay(*weight_decay))
-                .with_gradient_clipping(clip(*clip_grad_norm, *clip_grad_value))
-                .init(),
-            OptimizerSpec::Adam {
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-                amsgrad,
-                clip_grad_norm,
-                clip_grad_value,
-            } => AdamConfig::new()
-                .with_beta_1(*beta1 as f32)
-                .with_beta_2(*beta2 as f32)
-                .with_epsilon(*eps as f32)
-                .with_amsgrad(*amsgrad)
-                .with_weight_decay(decay(*weight_decay))
-                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
-                .init(),
-            OptimizerSpec::Adamw {
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-                clip_grad_norm,
-                clip_grad_value,
-            } => AdamWConfig::new()
-                .with_beta_1(*beta1 as f32)
-                .with_beta_2(*beta2 as f32)
-                .with_epsilon(*eps as f32)
-                .with_weight_decay(*weight_decay as f32)
-                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
-                .init(),
-            OptimizerSpec::Rmsprop {
-                alpha,
-                eps,
-                momentum,
-                centered,
-                weight_decay,
-                clip_grad_norm,
-                clip_grad_value,
-            } => RmsPropConfig::new()
-                .with_alpha(*alpha as f32)
-                .with_epsilon(*eps as f32)
-                .with_momentum(*momentum as f32)
-                .with_centered(*centered)
-                .with_weight_decay(decay(*weight_decay))
-                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
-                .init(),
-            OptimizerSpec::Adagrad {
-                lr_decay,
-                eps,
-                weight_decay,
-                clip_grad_norm,
-                clip_grad_value,
-            } => AdaGradConfig::new()
-                .with_lr_decay(*lr_decay)
-                .with_epsilon(*eps as f32)
-                .with_weight_decay(decay(*weight_decay))
-                .with_grad_clipping(clip(*clip_grad_norm, *clip_grad_value))
-                .init(),
+    /// The optimizer with exactly these hyper-parameters and `torch.optim`'s update rule
+    /// ([`crate::torch_optim`]), clipping included.
+    pub fn build(&self) -> ScheduledOptimizer {
+        ScheduledOptimizer::new(self)
+    }
+
+    /// How gradients are clipped, if they are.
+    pub fn clip(&self) -> Option<Clip> {
+        match self.clipping() {
+            (Some(norm), _) => Some(Clip::Norm(norm)),
+            (None, Some(value)) => Some(Clip::Value(value)),
+            (None, None) => None,
+        }
+    }
+
+    /// The optimizer's own momentum (SGD with momentum, RMSprop) or `beta1` (Adam, AdamW),
+    /// which a schedule that cycles momentum replaces; `None` for plain SGD and Adagrad.
+    pub fn momentum(&self) -> Option<f64> {
+        match *self {
+            OptimizerSpec::Momentum { momentum, .. } | OptimizerSpec::Rmsprop { momentum, .. } => {
+                Some(momentum)
+            }
+            OptimizerSpec::Adam { beta1, .. } | OptimizerSpec::Adamw { beta1, .. } => Some(beta1),
+            OptimizerSpec::Sgd { .. } | OptimizerSpec::Adagrad { .. } => None,
         }
     }
 

@@ -284,7 +284,7 @@ fn execute(
 
     let save = |state: &LoopState,
                 model: &Model,
-                optimizer: &burn::optim::ModuleOptimizer,
+                optimizer: &crate::torch_optim::ScheduledOptimizer,
                 scheduler: &Scheduler| {
         checkpoint::save(out, state, scheduler.to_record(), |dir| {
             model
@@ -331,7 +331,7 @@ fn execute(
                 });
             }
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(lr, model, grads);
+            model = optimizer.step(lr, scheduler.momentum(), model, grads);
             if config.train.observe == Observed::Train && config.train.observe_every == Every::Step
             {
                 scheduler.observe(value);
@@ -340,7 +340,7 @@ fn execute(
                 step: state.step,
                 epoch,
                 lr,
-                momentum: scheduler.momentum(),
+                momentum: optimizer.momentum_used(scheduler.momentum()),
                 train_loss: value,
                 samples_per_sec: rows as f64 / t0.elapsed().as_secs_f64().max(1e-9),
             };

@@ -89,7 +89,7 @@ fn the_model_and_optimizer_the_sweep_starts_from_are_not_changed() {
     assert!(losses.iter().any(|&l| (l - losses[0]).abs() > 1e-3));
     // ... and the original did not, bit for bit; the optimizer still has no state.
     assert_eq!(model.forward(probe).into_data(), before);
-    assert_eq!(optimizer.to_record().len(), 0);
+    assert_eq!(optimizer.states(), 0);
 }
 
 #[test]
