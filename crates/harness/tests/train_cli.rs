@@ -500,7 +500,19 @@ fn a_run_with_cycled_momentum_resumes_exactly_and_records_it() {
         );
     let config = write(dir.path(), &text);
     let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
-    train_into(&config, &whole, &[]);
+    let o = harness(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let banner = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        banner.contains("beta1 set by the one_cycle schedule every step, from 0.95"),
+        "the effective beta1 is printed at start: {banner}"
+    );
     train_into(&config, &split, &["--epochs", "2"]);
     train_ok(&[
         "train",

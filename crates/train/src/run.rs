@@ -144,6 +144,35 @@ fn start_folder(out: &Path, config: &RunConfig) -> Result<MetricsWriter, RunErro
     MetricsWriter::create(out).map_err(output(out))
 }
 
+/// The line saying that the schedule sets the optimizer's momentum (or Adam's `beta1`) each
+/// step, with its range over the run's `steps` (the first million), when it cycles one; `None`
+/// otherwise.
+pub fn cycled_momentum_line(config: &RunConfig, steps: u64) -> Option<String> {
+    let schedule = Schedule::new(config.schedule.clone()).ok()?;
+    let preview = schedules::preview::preview(&schedule, steps.min(1_000_000), &[]);
+    let momentums: Vec<f64> = preview.momentums?.into_iter().flatten().collect();
+    let (lo, hi) = momentums
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &m| {
+            (lo.min(m), hi.max(m))
+        });
+    let name = match config.optimizer {
+        crate::optimizer::OptimizerSpec::Adam { .. }
+        | crate::optimizer::OptimizerSpec::Adamw { .. } => "beta1",
+        _ => "momentum",
+    };
+    let own = config
+        .optimizer
+        .momentum()
+        .map_or_else(|| "none".to_string(), |m| m.to_string());
+    Some(format!(
+        "{name} set by the {} schedule every step, from {} (range {lo} to {hi}), instead of the \
+         optimizer's own ({own}), as PyTorch's scheduler does",
+        config.schedule.kind(),
+        momentums.first()?,
+    ))
+}
+
 /// Warnings about a schedule that does not fit the run's real number of optimizer steps
 /// (`steps_per_epoch` × epochs): a cosine `t_max` or one-cycle `total_steps` sized for another
 /// length, a warm-up longer than the run, a milestone past its end. As `harness schedule`'s.
@@ -280,6 +309,10 @@ fn execute(
                 String::new()
             },
         );
+        let steps = steps_per_epoch.saturating_mul(config.train.epochs);
+        if let Some(line) = cycled_momentum_line(config, steps) {
+            println!("{line}");
+        }
     }
 
     let save = |state: &LoopState,
