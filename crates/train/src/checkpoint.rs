@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use burn::lr_scheduler::LrSchedulerRecord;
 use serde::{Deserialize, Serialize};
 
+use crate::trainer::EarlyStopping;
+
 /// The loop's position and bookkeeping.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoopState {
@@ -22,10 +24,9 @@ pub struct LoopState {
     /// Sum of the training losses of the epoch's finished batches.
     pub epoch_loss_sum: f64,
     /// Best validation loss so far (none before the first evaluation), its epoch, and the
-    /// evaluations since.
-    pub best: Option<f64>,
-    pub best_epoch: u64,
-    pub since_best: u64,
+    /// evaluations since (flattened: `state.json` keeps its keys).
+    #[serde(flatten)]
+    pub early: EarlyStopping,
 }
 
 impl LoopState {
@@ -35,9 +36,7 @@ impl LoopState {
             epoch: 1,
             batch: 0,
             epoch_loss_sum: 0.0,
-            best: None,
-            best_epoch: 0,
-            since_best: 0,
+            early: EarlyStopping::default(),
         }
     }
 }

@@ -12,6 +12,8 @@
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
 //! - [`torch_optim`]: optimizers with `torch.optim`'s exact update rules, a schedule's cycled
 //!   momentum and PyTorch's global-norm clipping (checked against recorded PyTorch runs).
+//! - [`trainer`]: a run's model, optimizer and schedule between steps, one step, the end of an
+//!   epoch, checkpoints, and early stopping as a decision.
 //! - [`run`]: the training loop; [`records`]: metrics files; [`reference`]: the least-squares
 //!   yardstick of linear models.
 
@@ -27,3 +29,4 @@ pub mod records;
 pub mod reference;
 pub mod run;
 pub mod torch_optim;
+pub mod trainer;

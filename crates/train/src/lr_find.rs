@@ -20,7 +20,8 @@ use schedules::{Schedule, ScheduleConfig};
 
 use crate::backend::Backend;
 use crate::config::RunConfig;
-use crate::run::{RunError, device_name, evaluate, step_seed};
+use crate::run::{RunError, device_name, evaluate};
+use crate::trainer::step_seed;
 
 /// What to sweep.
 #[derive(Clone, Debug)]

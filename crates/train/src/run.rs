@@ -8,21 +8,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use burn::lr_scheduler::LrScheduler;
 use burn::module::Module;
-use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 use data::spec::{HostPart, prepare};
 use models::batch::{DeviceData, Targets};
 use models::{Model, Task, loss, metrics};
-use schedules::{Observe, Schedule, Scheduler};
+use schedules::{Schedule, Scheduler};
 use serde_json::{Map, Value, json};
 
 use crate::backend::{Backend, BackendError};
 use crate::checkpoint::{self, LoopState};
-use crate::config::{Every, Observed, RunConfig};
+use crate::config::RunConfig;
 use crate::records::{EpochRecord, Evaluation, MetricsWriter, StepRecord, read_history};
 use crate::reference;
+use crate::trainer::{Decision, Trainer};
 use data::files::write_atomically;
 
 /// How a run reports progress.
@@ -215,12 +214,6 @@ pub fn resume(options: &RunOptions, epochs: Option<u64>) -> Result<Outcome, RunE
     execute(&config, options, Some(checkpoint::folder(out, latest)))
 }
 
-/// The seed of the random numbers of `step` (dropout): reseeding every step makes them
-/// independent of where a run was resumed.
-pub(crate) fn step_seed(seed: u64, step: u64) -> u64 {
-    models::batch::epoch_seed(seed.rotate_left(17), step)
-}
-
 fn execute(
     config: &RunConfig,
     options: &RunOptions,
@@ -235,15 +228,21 @@ fn execute(
     let train_data = DeviceData::from_host(&prepared.train, config.data.normalize, &train_device);
     let test_data = DeviceData::from_host(&prepared.test, config.data.normalize, &device);
     let seed = config.train.seed;
-    let mut model = Model::init(
+    let model = Model::init(
         &config.model,
         prepared.train.width(),
         task,
         seed,
         &train_device,
     )?;
-    let mut optimizer = config.optimizer.build();
-    let mut scheduler = Scheduler::new(Schedule::new(config.schedule.clone())?);
+    let scheduler = Scheduler::new(Schedule::new(config.schedule.clone())?);
+    let mut trainer = Trainer::new(
+        model,
+        config.optimizer.build(),
+        scheduler,
+        &train_device,
+        &config.train,
+    );
     let (mut state, mut steps, mut epochs, mut writer) = match &from {
         None => (
             LoopState::start(),
@@ -252,26 +251,7 @@ fn execute(
             start_folder(out, config)?,
         ),
         Some(folder) => {
-            checkpoint::check_records(folder).map_err(RunError::Checkpoint)?;
-            // The model first: loading it restores the parameter ids the optimizer state is keyed by.
-            model = model
-                .try_load_file(folder.join(checkpoint::MODEL))
-                .map_err(|e| {
-                    RunError::Checkpoint(format!(
-                        "{}: {e}",
-                        folder.join(checkpoint::MODEL).display()
-                    ))
-                })?;
-            optimizer = optimizer
-                .load(folder.join(checkpoint::OPTIMIZER))
-                .map_err(|e| {
-                    RunError::Checkpoint(format!(
-                        "{}: {e}",
-                        folder.join(checkpoint::OPTIMIZER).display()
-                    ))
-                })?;
-            let (state, record) = checkpoint::load_state(folder).map_err(RunError::Checkpoint)?;
-            scheduler.load_record(record);
+            let state = trainer.restore(folder).map_err(RunError::Checkpoint)?;
             let (steps, epochs) =
                 read_history(out, state.step, state.epoch).map_err(RunError::Checkpoint)?;
             let writer = MetricsWriter::rewrite(out, &steps, &epochs).map_err(output(out))?;
@@ -282,53 +262,21 @@ fn execute(
     let batch_size = config.data.batch_size;
     let steps_per_epoch = train_data.num_batches(batch_size) as u64;
     if options.progress != Progress::Quiet {
-        for warning in schedule_warnings(config, steps_per_epoch)? {
-            eprintln!(
-                "warning: {warning}{}",
-                options.schedule_hint.as_deref().unwrap_or("")
-            );
-        }
-        let verb = if from.is_some() {
-            "resuming"
-        } else {
-            "training"
-        };
-        println!(
-            "{verb} {} on {} ({} train / {} test rows), {} on {}, optimizer {}, {} steps per epoch{}",
-            model_name(&config.model),
-            config.data_name(),
-            prepared.train.len(),
-            prepared.test.len(),
-            options.backend,
-            device_name(&device),
-            config.optimizer.describe(),
+        banner(
+            config,
+            options,
+            &prepared,
+            &device,
             steps_per_epoch,
-            if from.is_some() {
-                format!(", from step {} (epoch {})", state.step, state.epoch)
-            } else {
-                String::new()
-            },
-        );
-        let steps = steps_per_epoch.saturating_mul(config.train.epochs);
-        if let Some(line) = cycled_momentum_line(config, steps) {
-            println!("{line}");
-        }
+            &state,
+            from.is_some(),
+        )?;
     }
-
-    let save = |state: &LoopState,
-                model: &Model,
-                optimizer: &crate::torch_optim::ScheduledOptimizer,
-                scheduler: &Scheduler| {
-        checkpoint::save(out, state, scheduler.to_record(), |dir| {
-            model
-                .clone()
-                .save_file(dir.join(checkpoint::MODEL))
-                .map_err(|e| e.to_string())?;
-            optimizer
-                .save(dir.join(checkpoint::OPTIMIZER))
-                .map_err(|e| e.to_string())
-        })
-        .map_err(RunError::Checkpoint)
+    let interrupted = || {
+        options
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::SeqCst))
     };
 
     while state.epoch <= config.train.epochs {
@@ -343,62 +291,42 @@ fn execute(
             bar.set_position(state.batch);
         }
         let epoch_start = Instant::now();
+        // A step's row is written once the next one exists, so the epoch's last row can carry
+        // the epoch's validation figures.
         let mut pending: Option<StepRecord> = None;
         for batch in train_data.epoch_from(batch_size, seed, epoch - 1, state.batch as usize) {
             let t0 = Instant::now();
-            let lr = scheduler.step();
-            train_device.seed(step_seed(seed, state.step));
             let rows = batch.x.dims()[0];
-            let loss = batch.y.loss(model.forward(batch.x));
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
-                if let Some(p) = pending.take() {
-                    writer.step(&p, None).map_err(output(out))?;
+            let mut record = match trainer.step(batch, state.step, epoch) {
+                Ok(record) => record,
+                Err(d) => {
+                    flush_pending(&mut writer, &mut pending, out)?;
+                    let _ = writer.flush();
+                    return Err(RunError::Diverged {
+                        step: d.step,
+                        epoch,
+                        lr: d.lr,
+                        loss: d.loss,
+                    });
                 }
-                let _ = writer.flush();
-                return Err(RunError::Diverged {
-                    step: state.step,
-                    epoch,
-                    lr,
-                    loss: value,
-                });
-            }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(lr, scheduler.momentum(), model, grads);
-            if config.train.observe == Observed::Train && config.train.observe_every == Every::Step
-            {
-                scheduler.observe(value);
-            }
-            let record = StepRecord {
-                step: state.step,
-                epoch,
-                lr,
-                momentum: optimizer.momentum_used(scheduler.momentum()),
-                train_loss: value,
-                samples_per_sec: rows as f64 / t0.elapsed().as_secs_f64().max(1e-9),
             };
+            record.samples_per_sec = rows as f64 / t0.elapsed().as_secs_f64().max(1e-9);
             if let Some(p) = pending.replace(record.clone()) {
                 writer.step(&p, None).map_err(output(out))?;
             }
             if let Some(bar) = &bar {
-                let sps = record.samples_per_sec;
+                let (value, lr, sps) = (record.train_loss, record.lr, record.samples_per_sec);
                 bar.set_message(format!("loss {value:.4} lr {lr:.3e} {sps:.0} samples/s"));
                 bar.inc(1);
             }
+            state.epoch_loss_sum += record.train_loss;
             steps.push(record);
             state.step += 1;
             state.batch += 1;
-            state.epoch_loss_sum += value;
-            let interrupted = options
-                .stop
-                .as_ref()
-                .is_some_and(|s| s.load(Ordering::SeqCst));
-            if interrupted && state.batch < steps_per_epoch {
-                if let Some(p) = pending.take() {
-                    writer.step(&p, None).map_err(output(out))?;
-                }
+            if interrupted() && state.batch < steps_per_epoch {
+                flush_pending(&mut writer, &mut pending, out)?;
                 writer.flush().map_err(output(out))?;
-                let checkpoint = save(&state, &model, &optimizer, &scheduler)?;
+                let checkpoint = trainer.save(out, &state).map_err(RunError::Checkpoint)?;
                 if let Some(bar) = bar {
                     bar.abandon();
                 }
@@ -410,15 +338,10 @@ fn execute(
             }
         }
         let train_loss = state.epoch_loss_sum / steps_per_epoch as f64;
-        if config.train.observe == Observed::Train && config.train.observe_every == Every::Epoch {
-            scheduler.observe(train_loss);
-        }
         let last_epoch = epoch == config.train.epochs;
         let validation = (epoch % config.train.eval_every == 0 || last_epoch)
-            .then(|| evaluate(&model, &test_data, task, batch_size));
-        if let (Some(v), Observed::Validation) = (&validation, config.train.observe) {
-            scheduler.observe(v.loss);
-        }
+            .then(|| evaluate(trainer.model(), &test_data, task, batch_size));
+        trainer.end_epoch(train_loss, validation.as_ref().map(|v| v.loss));
         let record = EpochRecord {
             epoch,
             train_loss,
@@ -440,37 +363,28 @@ fn execute(
                 epoch_line(&record, config.train.epochs, samples_per_sec, steps.last())
             );
         }
-        let mut stop = false;
-        if let Some(v) = &record.validation {
-            if state.best.is_none_or(|best| v.loss < best) {
-                (state.best, state.best_epoch, state.since_best) = (Some(v.loss), epoch, 0);
-            } else {
-                state.since_best += 1;
-                stop = config.train.patience.is_some_and(|p| state.since_best >= p);
-            }
-        }
+        let decision = record.validation.as_ref().map_or(Decision::Continue, |v| {
+            state.early.update(epoch, v.loss, config.train.patience)
+        });
         epochs.push(record);
         (state.epoch, state.batch, state.epoch_loss_sum) = (epoch + 1, 0, 0.0);
-        save(&state, &model, &optimizer, &scheduler)?;
+        trainer.save(out, &state).map_err(RunError::Checkpoint)?;
         // Keep the two latest checkpoints and the one that ended the best epoch.
-        let best_step = (state.best_epoch > 0).then(|| state.best_epoch * steps_per_epoch);
+        let best_epoch = state.early.best_epoch;
+        let best_step = (best_epoch > 0).then(|| best_epoch * steps_per_epoch);
         for old in checkpoint::to_delete(&checkpoint::present(out), best_step) {
             let _ = std::fs::remove_dir_all(checkpoint::folder(out, old));
         }
-        if stop {
+        if decision == Decision::Stop {
             if options.progress != Progress::Quiet {
                 println!(
                     "early stop: no better validation loss for {} evaluations",
-                    state.since_best
+                    state.early.since_best
                 );
             }
             break;
         }
-        let interrupted = options
-            .stop
-            .as_ref()
-            .is_some_and(|s| s.load(Ordering::SeqCst));
-        if interrupted && state.epoch <= config.train.epochs {
+        if interrupted() && state.epoch <= config.train.epochs {
             return Err(RunError::Interrupted {
                 step: state.step,
                 checkpoint: checkpoint::folder(out, state.step),
@@ -479,7 +393,43 @@ fn execute(
         }
     }
 
-    let test = evaluate(&model, &test_data, task, batch_size);
+    let model = trainer.model();
+    let test = evaluate(model, &test_data, task, batch_size);
+    let mut summary = test_summary(config, &prepared, task, &test);
+    summary.insert(
+        "final_train_loss".into(),
+        json!(epochs.last().map(|e| e.train_loss)),
+    );
+    summary.insert("epochs_completed".into(), json!(epochs.len()));
+    summary.insert("best_epoch".into(), json!(state.early.best_epoch));
+    summary.insert("steps".into(), json!(state.step));
+    summary.insert(
+        "wall_seconds".into(),
+        json!(started.elapsed().as_secs_f64()),
+    );
+    summary.insert("backend".into(), json!(options.backend.name()));
+    summary.insert("device".into(), json!(device_name(&device)));
+    summary.insert("seed".into(), json!(seed));
+    summary.insert("harness_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    summary.insert("burn_version".into(), json!("0.22.1"));
+    let path = out.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
+    write_atomically(&path, text.as_bytes()).map_err(output(&path))?;
+    Ok(Outcome {
+        steps,
+        epochs,
+        summary,
+    })
+}
+
+/// The test figures of `summary.json`: accuracy and loss, or RMSE, MAE, R² and loss (and, for
+/// a linear model, the least-squares fit's test RMSE on the same split).
+fn test_summary(
+    config: &RunConfig,
+    prepared: &data::spec::Prepared,
+    task: Task,
+    test: &Evaluation,
+) -> Map<String, Value> {
     let mut summary = Map::new();
     match task {
         Task::Classification { .. } => {
@@ -505,30 +455,60 @@ fn execute(
             }
         }
     }
-    summary.insert(
-        "final_train_loss".into(),
-        json!(epochs.last().map(|e| e.train_loss)),
+    summary
+}
+
+/// Writes the step row held back for the epoch's end, when the run stops before it.
+fn flush_pending(
+    writer: &mut MetricsWriter,
+    pending: &mut Option<StepRecord>,
+    out: &Path,
+) -> Result<(), RunError> {
+    match pending.take() {
+        Some(p) => writer.step(&p, None).map_err(output(out)),
+        None => Ok(()),
+    }
+}
+
+/// The start-of-run lines: warnings about a schedule sized for another length, what trains on
+/// what, and the momentum a schedule sets.
+fn banner(
+    config: &RunConfig,
+    options: &RunOptions,
+    prepared: &data::spec::Prepared,
+    device: &burn::tensor::Device,
+    steps_per_epoch: u64,
+    state: &LoopState,
+    resumed: bool,
+) -> Result<(), RunError> {
+    for warning in schedule_warnings(config, steps_per_epoch)? {
+        let hint = options.schedule_hint.as_deref().unwrap_or("");
+        eprintln!("warning: {warning}{hint}");
+    }
+    let (verb, from) = if resumed {
+        (
+            "resuming",
+            format!(", from step {} (epoch {})", state.step, state.epoch),
+        )
+    } else {
+        ("training", String::new())
+    };
+    println!(
+        "{verb} {} on {} ({} train / {} test rows), {} on {}, optimizer {}, {} steps per epoch{from}",
+        model_name(&config.model),
+        config.data_name(),
+        prepared.train.len(),
+        prepared.test.len(),
+        options.backend,
+        device_name(device),
+        config.optimizer.describe(),
+        steps_per_epoch,
     );
-    summary.insert("epochs_completed".into(), json!(epochs.len()));
-    summary.insert("best_epoch".into(), json!(state.best_epoch));
-    summary.insert("steps".into(), json!(state.step));
-    summary.insert(
-        "wall_seconds".into(),
-        json!(started.elapsed().as_secs_f64()),
-    );
-    summary.insert("backend".into(), json!(options.backend.name()));
-    summary.insert("device".into(), json!(device_name(&device)));
-    summary.insert("seed".into(), json!(seed));
-    summary.insert("harness_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    summary.insert("burn_version".into(), json!("0.22.1"));
-    let path = out.join("summary.json");
-    let text = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
-    write_atomically(&path, text.as_bytes()).map_err(output(&path))?;
-    Ok(Outcome {
-        steps,
-        epochs,
-        summary,
-    })
+    let steps = steps_per_epoch.saturating_mul(config.train.epochs);
+    if let Some(line) = cycled_momentum_line(config, steps) {
+        println!("{line}");
+    }
+    Ok(())
 }
 
 fn model_name(model: &models::ModelConfig) -> String {

@@ -1,8 +1,9 @@
 //! Training parity with PyTorch: every case recorded from `torch.optim` in
 //! `tests/golden/*.json` (the vendored recording; its README says how it was made), or the file
 //! or folder `HARNESS_TRAIN_GOLDEN` names. Each case starts from the recorded weights, trains on
-//! the recorded batches for its 40 steps with [`train::torch_optim`], the schedule of
-//! [`schedules`] and PyTorch's clipping, and checks:
+//! the recorded batches for its 40 steps with [`train::trainer::Trainer`] (the step of
+//! `harness train`: [`train::torch_optim`], the schedule of [`schedules`], PyTorch's clipping),
+//! and checks:
 //! - every step's LR, and momentum or `beta1` where the schedule cycles it, to 1e-12 relative;
 //! - every step's loss (computed before the step's update) within the case's `suggested_rtol`
 //!   (20 times the gap between PyTorch's float32 and float64 runs);
@@ -11,15 +12,16 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::lr_scheduler::LrScheduler;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use models::batch::{Batch, Targets};
 use models::config::{Activation, LinearSpec, MlpSpec, ModelConfig};
 use models::{Model, Task};
-use schedules::{Observe, Schedule, Scheduler};
+use schedules::{Schedule, Scheduler};
 use serde_json::Value;
+use train::config::TrainSpec;
 use train::optimizer::OptimizerSpec;
+use train::trainer::Trainer;
 
 const SCHEDULE_RTOL: f64 = 1e-12;
 
@@ -294,42 +296,52 @@ fn check_case(doc: &Value, case: &Value, device: &Device) -> Result<f64, String>
         })
         .collect();
     let rtol = case["suggested_rtol"].as_f64().unwrap();
-    let mut model = build_model(doc, model_name, device);
-    // The optimizer `harness train` steps, clipping included.
-    let mut optimizer = optimizer_spec(case).build();
-    let mut scheduler = Scheduler::new(schedule(case));
+    // The trainer `harness train` steps: the schedule's LR and momentum, the loss before the
+    // update, the optimizer (clipping included).
+    let mut trainer = Trainer::new(
+        build_model(doc, model_name, device),
+        optimizer_spec(case).build(),
+        Scheduler::new(schedule(case)),
+        device,
+        &TrainSpec::default(),
+    );
     let cycled_key = ["momentums", "beta1s"]
         .into_iter()
         .find(|k| case.get(*k).is_some_and(Value::is_array));
     let want_lrs = floats(&case["lrs"]);
     let want_losses = floats(&case["losses"]);
     let mut worst: f64 = 0.0;
-    for (k, batch) in batches.iter().enumerate().take(want_lrs.len()) {
-        let lr = scheduler.step();
-        if relative(lr, want_lrs[k]) > SCHEDULE_RTOL {
-            return Err(format!("step {k}: lr {lr:e}, PyTorch {:e}", want_lrs[k]));
+    for (k, rows_of_batch) in batches.iter().enumerate().take(want_lrs.len()) {
+        let n = rows_of_batch.len();
+        let index =
+            Tensor::<1, Int>::from_data(TensorData::new(rows_of_batch.clone(), [n]), device);
+        let batch = match &rows {
+            Rows::Classes(x, y) => Batch {
+                x: x.clone().select(0, index.clone()),
+                y: Targets::Classes(y.clone().select(0, index)),
+            },
+            Rows::Targets(x, y) => Batch {
+                x: x.clone().select(0, index.clone()),
+                y: Targets::Values(y.clone().select(0, index)),
+            },
+        };
+        let record = trainer
+            .step(batch, k as u64, 1)
+            .map_err(|d| format!("step {k}: the loss became {}", d.loss))?;
+        if relative(record.lr, want_lrs[k]) > SCHEDULE_RTOL {
+            return Err(format!(
+                "step {k}: lr {:e}, PyTorch {:e}",
+                record.lr, want_lrs[k]
+            ));
         }
-        let momentum = scheduler.momentum();
         if let Some(key) = cycled_key {
             let want = floats(&case[key])[k];
-            let got = momentum.ok_or("the schedule gives no momentum")?;
+            let got = record.momentum.ok_or("the optimizer used no momentum")?;
             if relative(got, want) > SCHEDULE_RTOL {
                 return Err(format!("step {k}: {key} {got}, PyTorch {want}"));
             }
         }
-        let index =
-            Tensor::<1, Int>::from_data(TensorData::new(batch.clone(), [batch.len()]), device);
-        let loss = match &rows {
-            Rows::Classes(x, y) => models::loss::cross_entropy(
-                model.forward(x.clone().select(0, index.clone())),
-                y.clone().select(0, index),
-            ),
-            Rows::Targets(x, y) => models::loss::mse(
-                model.forward(x.clone().select(0, index.clone())),
-                y.clone().select(0, index),
-            ),
-        };
-        let value = f64::from(loss.clone().into_scalar::<f32>());
+        let value = record.train_loss;
         let err = relative(value, want_losses[k]);
         worst = worst.max(err);
         if err.is_nan() || err > rtol {
@@ -338,10 +350,8 @@ fn check_case(doc: &Value, case: &Value, device: &Device) -> Result<f64, String>
                 want_losses[k]
             ));
         }
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(lr, momentum, model, grads);
     }
-    check_final(&model, case, model_name, rtol)?;
+    check_final(trainer.model(), case, model_name, rtol)?;
     Ok(worst)
 }
 
