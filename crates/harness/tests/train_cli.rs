@@ -258,6 +258,20 @@ fn train_ok(args: &[&str]) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// Trains `config` into `out` for `stop` epochs (5 steps each), then resumes it to `total`.
+fn stop_and_resume(config: &Path, out: &Path, stop: u64, total: u64) {
+    train_into(config, out, &["--epochs", &stop.to_string()]);
+    assert_eq!(trace(out).len() as u64, 1 + stop * 5);
+    let total = total.to_string();
+    train_ok(&[
+        "train",
+        "--resume",
+        out.to_str().unwrap(),
+        "--epochs",
+        &total,
+    ]);
+}
+
 /// `harness train --config CONFIG --out OUT`, which must exit 2; its stderr.
 fn train_failure(config: &Path, out: &Path) -> String {
     let o = harness(&[
@@ -290,15 +304,7 @@ fn a_run_resumed_after_epoch_k_is_the_run_that_never_stopped() {
     let config = write(dir.path(), &tiny_mlp(6));
     let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
     train_into(&config, &whole, &[]);
-    train_into(&config, &split, &["--epochs", "2"]);
-    assert_eq!(trace(&split).len(), 1 + 2 * 5);
-    train_ok(&[
-        "train",
-        "--resume",
-        split.to_str().unwrap(),
-        "--epochs",
-        "6",
-    ]);
+    stop_and_resume(&config, &split, 2, 6);
     assert_eq!(
         trace(&split),
         trace(&whole),
@@ -513,14 +519,7 @@ fn a_run_with_cycled_momentum_resumes_exactly_and_records_it() {
         banner.contains("beta1 set by the one_cycle schedule every step, from 0.95"),
         "the effective beta1 is printed at start: {banner}"
     );
-    train_into(&config, &split, &["--epochs", "2"]);
-    train_ok(&[
-        "train",
-        "--resume",
-        split.to_str().unwrap(),
-        "--epochs",
-        "6",
-    ]);
+    stop_and_resume(&config, &split, 2, 6);
     assert_eq!(
         trace(&split),
         trace(&whole),
