@@ -88,6 +88,9 @@ pub enum OptimizerSpec {
     Adagrad {
         #[serde(default)]
         lr_decay: f64,
+        /// The starting value of the sum of squared gradients.
+        #[serde(default)]
+        initial_accumulator_value: f64,
         #[serde(default = "adagrad_eps")]
         eps: f64,
         #[serde(default)]
@@ -292,11 +295,17 @@ impl OptimizerSpec {
             ],
             OptimizerSpec::Adagrad {
                 lr_decay,
+                initial_accumulator_value,
                 eps,
                 weight_decay,
                 ..
             } => vec![
                 ("lr_decay", lr_decay, AtLeastZero),
+                (
+                    "initial_accumulator_value",
+                    initial_accumulator_value,
+                    AtLeastZero,
+                ),
                 ("eps", eps, AtLeastZero),
                 ("weight_decay", weight_decay, AtLeastZero),
             ],

@@ -207,7 +207,10 @@ fn optimizer_spec(case: &Value) -> OptimizerSpec {
     table.insert("kind".into(), kind.into());
     for (key, value) in args {
         let value: toml::Value = match (key.as_str(), value) {
-            ("lr", _) => continue,
+            ("lr", _) | (_, Value::Null) => continue,
+            // Code-path switches of torch.optim that change no number.
+            ("foreach" | "fused" | "capturable" | "differentiable", _) => continue,
+            ("maximize", Value::Bool(false)) => continue,
             ("betas", v) => {
                 let b = floats(v);
                 table.insert("beta2".into(), b[1].into());

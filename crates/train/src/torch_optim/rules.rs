@@ -99,12 +99,18 @@ pub(super) fn step<const D: usize>(
         }
         OptimizerSpec::Adagrad {
             lr_decay,
+            initial_accumulator_value,
             eps,
             weight_decay,
             ..
         } => {
             let grad = add_decay(grad, &param, weight_decay);
-            adagrad(lr, lr_decay, eps, param, grad, &mut state)
+            let adagrad = Adagrad {
+                lr_decay,
+                initial_accumulator_value,
+                eps,
+            };
+            adagrad.step(lr, param, grad, &mut state)
         }
     };
     (param, state)
@@ -269,18 +275,52 @@ impl Rmsprop {
     }
 }
 
-/// `torch.optim.Adagrad` (initial accumulator 0).
-fn adagrad<const D: usize>(
-    lr: f64,
+/// `torch.optim.Adagrad`.
+struct Adagrad {
     lr_decay: f64,
+    initial_accumulator_value: f64,
     eps: f64,
-    param: Tensor<D>,
-    grad: Tensor<D>,
-    state: &mut ParamState<D>,
-) -> Tensor<D> {
-    let clr = lr / (1.0 + (state.step as f64 - 1.0) * lr_decay);
-    let sum = state.sum.take().unwrap_or_else(|| grad.zeros_like()) + grad.clone() * grad.clone();
-    let std = sum.clone().sqrt().add_scalar(eps);
-    state.sum = Some(sum);
-    param + grad.mul_scalar(-clr) / std
+}
+
+impl Adagrad {
+    fn step<const D: usize>(
+        &self,
+        lr: f64,
+        param: Tensor<D>,
+        grad: Tensor<D>,
+        state: &mut ParamState<D>,
+    ) -> Tensor<D> {
+        let clr = lr / (1.0 + (state.step as f64 - 1.0) * self.lr_decay);
+        // torch.full_like(p, initial_accumulator_value) on the first step.
+        let start = || grad.zeros_like().add_scalar(self.initial_accumulator_value);
+        let sum = state.sum.take().unwrap_or_else(start) + grad.clone() * grad.clone();
+        let std = sum.clone().sqrt().add_scalar(self.eps);
+        state.sum = Some(sum);
+        param + grad.mul_scalar(-clr) / std
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, TensorData};
+
+    use super::*;
+
+    fn one(x: f32) -> Tensor<1> {
+        Tensor::from_data(TensorData::new(vec![x], [1]), &Device::flex())
+    }
+
+    #[test]
+    fn adagrad_starts_from_its_initial_accumulator() {
+        let spec: OptimizerSpec =
+            toml::from_str("kind = \"adagrad\"\ninitial_accumulator_value = 0.1").unwrap();
+        let (p, state) = step(&spec, None, 0.1, one(1.0), one(0.5), ParamState::default());
+        // sum = 0.1 + 0.5² = 0.35; p = 1 − 0.1 · 0.5 / (√0.35 + 1e-10), by hand in f64.
+        let want = 1.0 - 0.1 * 0.5 / (0.35f64.sqrt() + 1e-10);
+        let got = f64::from(p.into_scalar::<f32>());
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+        assert_eq!(state.step, 1);
+        let sum = f64::from(state.sum.unwrap().into_scalar::<f32>());
+        assert!((sum - 0.35).abs() < 1e-7, "{sum}");
+    }
 }
