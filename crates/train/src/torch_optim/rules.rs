@@ -315,15 +315,16 @@ mod tests {
         // PyTorch's SGD(momentum=0) under OneCycleLR: the scheduler writes momentum 0.9, and
         // SGD then keeps a buffer: buf = g, then 0.9·buf + g.
         let spec = OptimizerSpec::with_defaults("sgd").unwrap();
-        let (lr, g) = (0.1, 0.5);
+        let (lr, g) = (0.1f64, 0.5f32);
         let (p, state) = step(&spec, Some(0.9), lr, one(1.0), one(g), ParamState::default());
         let (p, state) = step(&spec, Some(0.9), lr, p, one(g), state);
+        let g = f64::from(g);
         let want = 1.0 - lr * g - lr * (0.9 * g + g);
         let got = f64::from(p.into_scalar::<f32>());
         assert!((got - want).abs() < 1e-6, "{got} vs {want}");
         assert!(state.momentum_buffer.is_some());
         // Without the schedule's momentum, plain SGD keeps no buffer.
-        let (_, state) = step(&spec, None, lr, one(1.0), one(g), ParamState::default());
+        let (_, state) = step(&spec, None, lr, one(1.0), one(0.5), ParamState::default());
         assert!(state.momentum_buffer.is_none());
     }
 
