@@ -9,6 +9,9 @@
 //! - [`loss`]: MSE and cross-entropy; [`metrics`]: accuracy, RMSE, MAE, R² on host values.
 //! - [`batch`]: a whole dataset as device tensors; an epoch is a seeded permutation and each
 //!   batch a gather of its rows on the device.
+//! - [`weights`]: PyTorch's weights in and out of a [`Model`] as safetensors files
+//!   ([`weights::load_pytorch`], [`weights::save_pytorch`]), named and laid out as the
+//!   `state_dict` of the equivalent `nn.Sequential`.
 //!
 //! Tensors carry no backend type (burn 0.22): the backend is the [`Device`](burn::tensor::Device)
 //! the model and data are created on, `device.autodiff()` for training.
@@ -20,6 +23,7 @@ pub mod loss;
 pub mod metrics;
 pub mod mlp;
 pub mod model;
+pub mod weights;
 
 pub use config::{Activation, ModelConfig, ModelError};
 pub use linear::LinearRegressor;

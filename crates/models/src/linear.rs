@@ -25,6 +25,11 @@ impl LinearRegressor {
         self.linear.forward(x)
     }
 
+    /// The layer itself: weight `[d_input, 1]` (burn's layout), bias `[1]`.
+    pub fn linear(&self) -> &Linear {
+        &self.linear
+    }
+
     /// The weights `[d_input]` and the bias, read back to the host.
     pub fn coefficients(&self) -> (Vec<f32>, f32) {
         let weights = self

@@ -52,6 +52,16 @@ impl Mlp {
         x
     }
 
+    /// The linear layers, input side first.
+    pub fn layers(&self) -> &[Linear] {
+        &self.layers
+    }
+
+    /// The probability of zeroing a hidden activation during training (0: no dropout).
+    pub fn dropout(&self) -> f64 {
+        self.dropout.prob
+    }
+
     /// Draws the lazily initialised parameters now, in layer order.
     pub(crate) fn draw_parameters(&self) {
         self.layers.iter().for_each(draw_parameters);
