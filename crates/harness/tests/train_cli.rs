@@ -533,3 +533,34 @@ fn a_run_with_cycled_momentum_resumes_exactly_and_records_it() {
     assert_eq!(momentums[0], 0.95);
     assert!(momentums.iter().any(|&m| m < 0.9), "{momentums:?}");
 }
+
+#[test]
+fn a_run_starts_from_pytorch_weights_and_saves_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    train_into(&write(dir.path(), TINY), &first, &[]);
+    let weights = first.join("weights.safetensors");
+    assert!(weights.is_file(), "a run saves its final weights");
+    // Started from them with an LR far below float32's resolution, plain SGD: the weights
+    // come out as they went in, bit for bit, through [model] init and the final save.
+    let from = TINY
+        .replace(
+            "[model]\nkind = \"linear\"",
+            "[model]\nkind = \"linear\"\ninit = \"first/weights.safetensors\"",
+        )
+        .replace("kind = \"momentum\"", "kind = \"sgd\"")
+        .replace(
+            "kind = \"cosine\"\nlr = 0.05\nt_max = 35",
+            "kind = \"constant\"\nlr = 1e-30",
+        );
+    let second = dir.path().join("second");
+    train_into(&write(dir.path(), &from), &second, &["--epochs", "1"]);
+    let read = |run: &Path| std::fs::read(run.join("weights.safetensors")).unwrap();
+    assert_eq!(read(&second), read(&first));
+    // A missing file is named, and no run folder is left.
+    let missing = from.replace("first/weights", "nowhere/weights");
+    let out = dir.path().join("third");
+    let err = train_failure(&write(dir.path(), &missing), &out);
+    assert!(err.contains("nowhere/weights.safetensors"), "{err}");
+    assert!(!out.exists());
+}

@@ -2,6 +2,8 @@
 //! are rejected, defaults are filled), validated into [`ModelError`]. The input and output
 //! sizes come from the data, not the file.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -27,7 +29,12 @@ pub enum ModelConfig {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LinearSpec {}
+pub struct LinearSpec {
+    /// Start from these weights instead of the seed's: a safetensors file in PyTorch's names
+    /// and layout ([`crate::weights`]); relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<PathBuf>,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +47,9 @@ pub struct MlpSpec {
     /// Probability of zeroing a hidden activation during training; 0 turns dropout off.
     #[serde(default)]
     pub dropout: f64,
+    /// Start from these weights instead of the seed's, as for [`LinearSpec::init`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<PathBuf>,
 }
 
 fn default_hidden() -> Vec<usize> {
@@ -52,6 +62,7 @@ impl Default for MlpSpec {
             hidden: default_hidden(),
             activation: Activation::Relu,
             dropout: 0.0,
+            init: None,
         }
     }
 }
@@ -74,6 +85,29 @@ pub enum ModelError {
 /// The widest hidden layer a config may ask for: 65 536 units (a 784 × 65 536 first layer is
 /// 51 million weights); wider is a typo that would exhaust memory when the model is built.
 pub const MAX_WIDTH: usize = 1 << 16;
+
+impl ModelConfig {
+    /// The weights file to start from, if any (`init`).
+    pub fn init(&self) -> Option<&std::path::Path> {
+        match self {
+            ModelConfig::Linear(s) => s.init.as_deref(),
+            ModelConfig::Mlp(s) => s.init.as_deref(),
+        }
+    }
+
+    /// Makes a relative `init` relative to `dir` (the folder of the config file), and absolute,
+    /// so that the config can be saved elsewhere and read again.
+    pub fn resolve_init(&mut self, dir: &std::path::Path) {
+        let init = match self {
+            ModelConfig::Linear(s) => &mut s.init,
+            ModelConfig::Mlp(s) => &mut s.init,
+        };
+        if let Some(path) = init.as_mut().filter(|p| p.is_relative()) {
+            let joined = dir.join(&*path);
+            *path = std::path::absolute(&joined).unwrap_or(joined);
+        }
+    }
+}
 
 impl ModelError {
     /// The key at fault, as a path in a run config (`model.hidden`).
@@ -122,7 +156,8 @@ mod tests {
             ModelConfig::Mlp(MlpSpec {
                 hidden: vec![64, 32],
                 activation: Activation::Tanh,
-                dropout: 0.2
+                dropout: 0.2,
+                init: None,
             })
         );
         let err = toml::from_str::<ModelConfig>("kind = \"mlp\"\nhiden = [3]")

@@ -436,7 +436,7 @@ mod tests {
         assert_paths_are_burn_stores(&mlp(vec![8], 0.25));
 
         let linear = Model::init(
-            &ModelConfig::Linear(LinearSpec {}),
+            &ModelConfig::Linear(LinearSpec::default()),
             7,
             Task::Regression,
             0,

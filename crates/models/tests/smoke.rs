@@ -100,7 +100,7 @@ fn linear_regressor_recovers_noiseless_coefficients() {
     let (table, truth) = spec.generate().unwrap();
     let data = DeviceData::from_table(&table, &device);
     let model = Model::init(
-        &ModelConfig::Linear(LinearSpec {}),
+        &ModelConfig::Linear(LinearSpec::default()),
         3,
         Task::Regression,
         0,
@@ -158,7 +158,7 @@ fn the_same_seed_gives_the_same_weights() {
 #[test]
 fn linear_cannot_classify() {
     let err = Model::init(
-        &ModelConfig::Linear(LinearSpec {}),
+        &ModelConfig::Linear(LinearSpec::default()),
         4,
         Task::Classification { classes: 3 },
         0,

@@ -43,7 +43,7 @@ fn mlp(hidden: &[usize], dropout: f64, seed: u64) -> Model {
 }
 
 fn regressor(d_input: usize, seed: u64) -> Model {
-    let config = ModelConfig::Linear(LinearSpec {});
+    let config = ModelConfig::Linear(LinearSpec::default());
     init(&config, d_input, Task::Regression, seed, &Device::flex())
 }
 

@@ -127,12 +127,16 @@ impl RunConfig {
         Self::parse(&schedules::file::read_config(path)?, path)
     }
 
-    /// As [`load`](Self::load), from text; `path` only names the file in errors.
+    /// As [`load`](Self::load), from text; `path` names the file in errors, and a relative
+    /// `[model] init` is taken relative to its folder (and made absolute).
     ///
     /// # Errors
     /// As [`load`](Self::load).
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: RunConfig = from_toml(text, path)?;
+        let mut config: RunConfig = from_toml(text, path)?;
+        config
+            .model
+            .resolve_init(path.parent().unwrap_or(Path::new(".")));
         validate_in(&config.schedule, "schedule", text, path)?;
         let invalid = |field: &str, value: String, rule: &str| ConfigError::Invalid {
             path: path.to_path_buf(),

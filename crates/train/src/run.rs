@@ -69,6 +69,8 @@ pub enum RunError {
     #[error(transparent)]
     Model(#[from] models::ModelError),
     #[error(transparent)]
+    Weights(#[from] models::weights::WeightsError),
+    #[error(transparent)]
     Schedule(#[from] schedules::ScheduleError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
@@ -133,6 +135,9 @@ pub fn run(config: &RunConfig, options: &RunOptions) -> Result<Outcome, RunError
     }
     execute(config, options, None)
 }
+
+/// The final weights in a run folder, in PyTorch's names and layout ([`models::weights`]).
+pub const WEIGHTS: &str = "weights.safetensors";
 
 /// Makes the folder of a new run, once everything it needs exists: `config.toml` and empty
 /// metrics files. Nothing is written before, so a run that cannot start leaves no folder.
@@ -235,6 +240,11 @@ fn execute(
         seed,
         &train_device,
     )?;
+    // A fresh run may start from PyTorch's weights; a resumed one takes its checkpoint's.
+    let model = match (config.model.init(), &from) {
+        (Some(path), None) => models::weights::load_pytorch(model, path)?,
+        _ => model,
+    };
     let scheduler = Scheduler::new(Schedule::new(config.schedule.clone())?);
     let mut trainer = Trainer::new(
         model,
@@ -394,6 +404,8 @@ fn execute(
     }
 
     let model = trainer.model();
+    // The final weights in PyTorch's names and layout, for `load_state_dict`.
+    models::weights::save_pytorch(model, &out.join(WEIGHTS))?;
     let test = evaluate(model, &test_data, task, batch_size);
     let mut summary = test_summary(config, &prepared, task, &test);
     summary.insert(

@@ -1,6 +1,7 @@
 //! Training parity with PyTorch: every case recorded from `torch.optim` in
 //! `tests/golden/*.json` (the vendored recording; its README says how it was made), or the file
-//! or folder `HARNESS_TRAIN_GOLDEN` names. Each case starts from the recorded weights, trains on
+//! or folder `HARNESS_TRAIN_GOLDEN` names. Each case starts from the recorded weights (written
+//! as PyTorch's safetensors and loaded by [`models::weights`], as `[model] init` does), trains on
 //! the recorded batches for its 40 steps with [`train::trainer::Trainer`] (the step of
 //! `harness train`: [`train::torch_optim`], the schedule of [`schedules`], PyTorch's clipping),
 //! and checks:
@@ -12,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use models::batch::{Batch, Targets};
 use models::config::{Activation, LinearSpec, MlpSpec, ModelConfig};
@@ -90,36 +91,6 @@ fn regression_rows(table: &Value, device: &Device) -> Rows {
     )
 }
 
-/// Sets a model's parameters, in visiting order, to PyTorch's tensors (`[out, in]` weights
-/// transposed to burn's `[in, out]`).
-struct Load {
-    tensors: Vec<(Vec<usize>, Vec<f32>)>,
-    next: usize,
-}
-
-impl ModuleMapper for Load {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let (shape, values) = self.tensors[self.next].clone();
-        self.next += 1;
-        param.map(|t| {
-            let device = t.device();
-            let dims = t.dims();
-            let loaded = match shape[..] {
-                [out, inp] => {
-                    let data = TensorData::new(values, [out, inp]);
-                    Tensor::<2>::from_data(data, &device)
-                        .transpose()
-                        .into_data()
-                }
-                _ => TensorData::new(values, shape.clone()),
-            };
-            let loaded = Tensor::<D>::from_data(loaded, &device);
-            assert_eq!(loaded.dims(), dims, "parameter shape");
-            loaded.require_grad()
-        })
-    }
-}
-
 /// Every parameter in visiting order, flattened in PyTorch's layout.
 #[derive(Default)]
 struct Read(Vec<Vec<f32>>);
@@ -183,8 +154,25 @@ fn build_model(doc: &Value, name: &str, device: &Device) -> Model {
             Task::Regression,
         )
     };
+    // The recorded weights go in as PyTorch would save them (`safetensors.torch.save_file` of
+    // the state_dict), through the path `[model] init` takes.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
+    let views = names(name)
+        .iter()
+        .zip(&tensors)
+        .zip(&bytes)
+        .map(|((n, (shape, _)), b)| {
+            let view =
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), b);
+            (n.to_string(), view.expect("a consistent tensor"))
+        });
+    std::fs::write(file.path(), safetensors::serialize(views, None).unwrap()).unwrap();
     let model = Model::init(&config, d_input, task, 0, device).expect("the golden's model");
-    model.map(&mut Load { tensors, next: 0 })
+    models::weights::load_pytorch(model, file.path()).expect("the recorded weights load")
 }
 
 /// Our optimizer spec for the case's `torch.optim` class and arguments (PyTorch's defaults

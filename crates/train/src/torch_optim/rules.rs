@@ -316,7 +316,14 @@ mod tests {
         // SGD then keeps a buffer: buf = g, then 0.9·buf + g.
         let spec = OptimizerSpec::with_defaults("sgd").unwrap();
         let (lr, g) = (0.1f64, 0.5f32);
-        let (p, state) = step(&spec, Some(0.9), lr, one(1.0), one(g), ParamState::default());
+        let (p, state) = step(
+            &spec,
+            Some(0.9),
+            lr,
+            one(1.0),
+            one(g),
+            ParamState::default(),
+        );
         let (p, state) = step(&spec, Some(0.9), lr, p, one(g), state);
         let g = f64::from(g);
         let want = 1.0 - lr * g - lr * (0.9 * g + g);
