@@ -21,7 +21,7 @@ use crate::checkpoint::{self, LoopState};
 use crate::config::RunConfig;
 use crate::records::{EpochRecord, Evaluation, MetricsWriter, StepRecord, read_history};
 use crate::reference;
-use crate::trainer::{Decision, Trainer};
+use crate::trainer::{Decision, Diverged, Trainer};
 use data::files::write_atomically;
 
 /// How a run reports progress.
@@ -301,42 +301,31 @@ fn execute(
             bar.set_position(state.batch);
         }
         let epoch_start = Instant::now();
-        // A step's row is written once the next one exists, so the epoch's last row can carry
-        // the epoch's validation figures.
-        let mut pending: Option<StepRecord> = None;
-        for batch in train_data.epoch_from(batch_size, seed, epoch - 1, state.batch as usize) {
-            let t0 = Instant::now();
-            let rows = batch.x.dims()[0];
-            let mut record = match trainer.step(batch, state.step, epoch) {
-                Ok(record) => record,
-                Err(d) => {
-                    flush_pending(&mut writer, &mut pending, out)?;
-                    let _ = writer.flush();
-                    return Err(RunError::Diverged {
-                        step: d.step,
-                        epoch,
-                        lr: d.lr,
-                        loss: d.loss,
-                    });
-                }
-            };
-            record.samples_per_sec = rows as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-            if let Some(p) = pending.replace(record.clone()) {
-                writer.step(&p, None).map_err(output(out))?;
+        let steps_of = EpochSteps {
+            data: &train_data,
+            batch_size,
+            steps_per_epoch,
+            seed,
+            out,
+            stop: options.stop.as_deref(),
+        };
+        let pending = match steps_of.run(
+            &mut trainer,
+            &mut state,
+            &mut steps,
+            &mut writer,
+            bar.as_ref(),
+        )? {
+            Ended::Complete(pending) => pending,
+            Ended::Diverged(d) => {
+                return Err(RunError::Diverged {
+                    step: d.step,
+                    epoch,
+                    lr: d.lr,
+                    loss: d.loss,
+                });
             }
-            if let Some(bar) = &bar {
-                let (value, lr, sps) = (record.train_loss, record.lr, record.samples_per_sec);
-                bar.set_message(format!("loss {value:.4} lr {lr:.3e} {sps:.0} samples/s"));
-                bar.inc(1);
-            }
-            state.epoch_loss_sum += record.train_loss;
-            steps.push(record);
-            state.step += 1;
-            state.batch += 1;
-            if interrupted() && state.batch < steps_per_epoch {
-                flush_pending(&mut writer, &mut pending, out)?;
-                writer.flush().map_err(output(out))?;
-                let checkpoint = trainer.save(out, &state).map_err(RunError::Checkpoint)?;
+            Ended::Interrupted(checkpoint) => {
                 if let Some(bar) = bar {
                     bar.abandon();
                 }
@@ -346,7 +335,7 @@ fn execute(
                     run: out.clone(),
                 });
             }
-        }
+        };
         let train_loss = state.epoch_loss_sum / steps_per_epoch as f64;
         let last_epoch = epoch == config.train.epochs;
         let validation = (epoch % config.train.eval_every == 0 || last_epoch)
@@ -358,7 +347,7 @@ fn execute(
             validation,
             elapsed_seconds: started.elapsed().as_secs_f64(),
         };
-        if let Some(p) = pending.take() {
+        if let Some(p) = pending {
             writer.step(&p, Some(&record)).map_err(output(out))?;
         }
         writer.epoch(&record).map_err(output(out))?;
@@ -468,6 +457,80 @@ fn test_summary(
         }
     }
     summary
+}
+
+/// What the steps of one epoch need besides the trainer and the loop state.
+struct EpochSteps<'a> {
+    data: &'a DeviceData,
+    batch_size: usize,
+    steps_per_epoch: u64,
+    seed: u64,
+    out: &'a Path,
+    /// Set by a Ctrl-C handler: stop after the current step.
+    stop: Option<&'a AtomicBool>,
+}
+
+/// How the steps of an epoch ended.
+enum Ended {
+    /// Every batch was stepped; the last step's row, held back for the epoch's figures.
+    Complete(Option<StepRecord>),
+    /// A loss was not finite: the rows before it are written.
+    Diverged(Diverged),
+    /// Stopped mid-epoch on request, with a checkpoint saved there.
+    Interrupted(PathBuf),
+}
+
+impl EpochSteps<'_> {
+    /// Steps the epoch `state.epoch` from its batch `state.batch` on: a row per step (each
+    /// written once the next exists, so that the epoch's last row can carry its validation
+    /// figures), the step records, the bar.
+    fn run(
+        &self,
+        trainer: &mut Trainer,
+        state: &mut LoopState,
+        steps: &mut Vec<StepRecord>,
+        writer: &mut MetricsWriter,
+        bar: Option<&indicatif_bar::Bar>,
+    ) -> Result<Ended, RunError> {
+        let (out, epoch) = (self.out, state.epoch);
+        let mut pending: Option<StepRecord> = None;
+        let batches =
+            self.data
+                .epoch_from(self.batch_size, self.seed, epoch - 1, state.batch as usize);
+        for batch in batches {
+            let t0 = Instant::now();
+            let rows = batch.x.dims()[0];
+            let mut record = match trainer.step(batch, state.step, epoch) {
+                Ok(record) => record,
+                Err(d) => {
+                    flush_pending(writer, &mut pending, out)?;
+                    let _ = writer.flush();
+                    return Ok(Ended::Diverged(d));
+                }
+            };
+            record.samples_per_sec = rows as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+            if let Some(p) = pending.replace(record.clone()) {
+                writer.step(&p, None).map_err(output(out))?;
+            }
+            if let Some(bar) = bar {
+                let (value, lr, sps) = (record.train_loss, record.lr, record.samples_per_sec);
+                bar.set_message(format!("loss {value:.4} lr {lr:.3e} {sps:.0} samples/s"));
+                bar.inc(1);
+            }
+            state.epoch_loss_sum += record.train_loss;
+            steps.push(record);
+            state.step += 1;
+            state.batch += 1;
+            let stop = self.stop.is_some_and(|s| s.load(Ordering::SeqCst));
+            if stop && state.batch < self.steps_per_epoch {
+                flush_pending(writer, &mut pending, out)?;
+                writer.flush().map_err(output(out))?;
+                let checkpoint = trainer.save(out, state).map_err(RunError::Checkpoint)?;
+                return Ok(Ended::Interrupted(checkpoint));
+            }
+        }
+        Ok(Ended::Complete(pending))
+    }
 }
 
 /// Writes the step row held back for the epoch's end, when the run stops before it.
