@@ -6,8 +6,6 @@
 
 use std::time::Instant;
 
-use burn::optim::{GradientsAccumulator, GradientsParams};
-
 use crate::torch_optim::ScheduledOptimizer;
 use data::spec::{DatasetName, prepare};
 use models::batch::DeviceData;
@@ -16,12 +14,12 @@ use schedules::lr_find::{
     Consensus, FinderConfig, SeedAgreement, Suggestions, Sweep, agree_across_seeds, consensus,
     suggest_all, sweep,
 };
-use schedules::{Schedule, ScheduleConfig};
+use schedules::{Schedule, ScheduleConfig, Scheduler};
 
 use crate::backend::Backend;
-use crate::config::RunConfig;
+use crate::config::{RunConfig, TrainSpec};
 use crate::run::{RunError, device_name, evaluate};
-use crate::trainer::step_seed;
+use crate::trainer::Trainer;
 
 /// What to sweep.
 #[derive(Clone, Debug)]
@@ -80,8 +78,10 @@ pub struct SweepInput<'a> {
     pub seed: u64,
 }
 
-/// Sweeps `finder`'s ramp from `model` and `optimizer` (neither is changed). `on_step(step, lr,
-/// loss)` sees each step, e.g. for a progress bar.
+/// Sweeps `finder`'s ramp from `model` and `optimizer` (neither is changed). Each point is one
+/// [`Trainer::step_accumulated`] of a trainer whose schedule is the ramp: the step a training
+/// run takes, at the ramp's LR. `on_step(step, lr, loss)` sees each step, e.g. for a progress
+/// bar.
 pub fn sweep_model(
     model: &Model,
     optimizer: &ScheduledOptimizer,
@@ -89,36 +89,39 @@ pub fn sweep_model(
     finder: &FinderConfig,
     mut on_step: impl FnMut(u64, f64, f64),
 ) -> Sweep {
-    let mut slot = Some(model.clone());
-    let mut optimizer = optimizer.clone();
+    let ramp = Schedule::new(ScheduleConfig::LrRange(finder.ramp.clone()))
+        .expect("FinderConfig::validate checks the ramp");
+    // The sweep reads the loss itself: no schedule observes it.
+    let train = TrainSpec {
+        seed: input.seed,
+        ..TrainSpec::default()
+    };
     let device = input.train.features.device();
+    let mut trainer = Trainer::new(
+        model.clone(),
+        optimizer.clone(),
+        Scheduler::new(ramp),
+        &device,
+        &train,
+    );
     let mut batches =
         (0u64..).flat_map(|epoch| input.train.epoch(input.batch_size, input.seed, epoch));
     let accumulate = input.accumulate.max(1);
     let mut step = 0u64;
     let outcome = sweep(finder, |lr| {
-        device.seed(step_seed(input.seed, step));
-        let model = slot.take().expect("the model is put back after every step");
-        let mut accumulator = GradientsAccumulator::<Model>::new();
-        let mut loss_sum = 0.0;
-        for _ in 0..accumulate {
-            let batch = batches.next().expect("the epochs never run out");
-            let loss = batch.y.loss(model.forward(batch.x));
-            loss_sum += f64::from(loss.clone().into_scalar::<f32>());
-            // The mean over the micro-batches, as one batch `accumulate` times larger.
-            let loss = if accumulate > 1 {
-                loss.div_scalar(accumulate as f32)
-            } else {
-                loss
-            };
-            accumulator.accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
-        }
-        let model = optimizer.step(lr, None, model, accumulator.grads());
-        let loss = match input.validation {
-            Some(held_out) => evaluate(&model, held_out, input.task, 1024).loss,
-            None => loss_sum / accumulate as f64,
+        let micro: Vec<_> = batches.by_ref().take(accumulate).collect();
+        // The sweep has no epochs: its batches run on through the shuffled epochs.
+        let loss = match trainer.step_accumulated(micro.into_iter(), step, 0) {
+            Ok(record) => {
+                debug_assert_eq!(record.lr, lr, "the trainer's schedule is the sweep's ramp");
+                match input.validation {
+                    Some(held_out) => evaluate(trainer.model(), held_out, input.task, 1024).loss,
+                    None => record.train_loss,
+                }
+            }
+            // Not applied; the sweep stops at a loss that is not finite.
+            Err(diverged) => diverged.loss,
         };
-        slot = Some(model);
         on_step(step, lr, loss);
         step += 1;
         Ok::<_, std::convert::Infallible>(loss)

@@ -368,12 +368,7 @@ fn execute(
         epochs.push(record);
         (state.epoch, state.batch, state.epoch_loss_sum) = (epoch + 1, 0, 0.0);
         trainer.save(out, &state).map_err(RunError::Checkpoint)?;
-        // Keep the two latest checkpoints and the one that ended the best epoch.
-        let best_epoch = state.early.best_epoch;
-        let best_step = (best_epoch > 0).then(|| best_epoch * steps_per_epoch);
-        for old in checkpoint::to_delete(&checkpoint::present(out), best_step) {
-            let _ = std::fs::remove_dir_all(checkpoint::folder(out, old));
-        }
+        drop_old_checkpoints(out, &state, steps_per_epoch);
         if decision == Decision::Stop {
             if options.progress != Progress::Quiet {
                 println!(
@@ -397,22 +392,11 @@ fn execute(
     models::weights::save_pytorch(model, &out.join(WEIGHTS))?;
     let test = evaluate(model, &test_data, task, batch_size);
     let mut summary = test_summary(config, &prepared, task, &test);
-    summary.insert(
-        "final_train_loss".into(),
-        json!(epochs.last().map(|e| e.train_loss)),
-    );
-    summary.insert("epochs_completed".into(), json!(epochs.len()));
-    summary.insert("best_epoch".into(), json!(state.early.best_epoch));
-    summary.insert("steps".into(), json!(state.step));
+    summary.extend(run_summary(&state, &epochs, options.backend, &device, seed));
     summary.insert(
         "wall_seconds".into(),
         json!(started.elapsed().as_secs_f64()),
     );
-    summary.insert("backend".into(), json!(options.backend.name()));
-    summary.insert("device".into(), json!(device_name(&device)));
-    summary.insert("seed".into(), json!(seed));
-    summary.insert("harness_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    summary.insert("burn_version".into(), json!("0.22.1"));
     let path = out.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
     write_atomically(&path, text.as_bytes()).map_err(output(&path))?;
@@ -421,6 +405,40 @@ fn execute(
         epochs,
         summary,
     })
+}
+
+/// Keeps the two latest checkpoints of the run folder `out` and the one that ended the best
+/// epoch, as [`checkpoint::to_delete`] decides; a folder that cannot be removed stays.
+fn drop_old_checkpoints(out: &Path, state: &LoopState, steps_per_epoch: u64) {
+    let best_epoch = state.early.best_epoch;
+    let best_step = (best_epoch > 0).then(|| best_epoch * steps_per_epoch);
+    for old in checkpoint::to_delete(&checkpoint::present(out), best_step) {
+        let _ = std::fs::remove_dir_all(checkpoint::folder(out, old));
+    }
+}
+
+/// The figures of `summary.json` about the run itself: how far it went and where it ran.
+fn run_summary(
+    state: &LoopState,
+    epochs: &[EpochRecord],
+    backend: Backend,
+    device: &burn::tensor::Device,
+    seed: u64,
+) -> Map<String, Value> {
+    let mut summary = Map::new();
+    summary.insert(
+        "final_train_loss".into(),
+        json!(epochs.last().map(|e| e.train_loss)),
+    );
+    summary.insert("epochs_completed".into(), json!(epochs.len()));
+    summary.insert("best_epoch".into(), json!(state.early.best_epoch));
+    summary.insert("steps".into(), json!(state.step));
+    summary.insert("backend".into(), json!(backend.name()));
+    summary.insert("device".into(), json!(device_name(device)));
+    summary.insert("seed".into(), json!(seed));
+    summary.insert("harness_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    summary.insert("burn_version".into(), json!("0.22.1"));
+    summary
 }
 
 /// The test figures of `summary.json`: accuracy and loss, or RMSE, MAE, R² and loss (and, for

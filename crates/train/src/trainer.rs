@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use burn::lr_scheduler::LrScheduler;
 use burn::module::Module;
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::Device;
 use models::Model;
 use models::batch::Batch;
@@ -77,6 +77,27 @@ impl Trainer {
     /// # Errors
     /// [`Diverged`] when the loss is NaN or infinite; the model is then left as it was.
     pub fn step(&mut self, batch: Batch, step: u64, epoch: u64) -> Result<StepRecord, Diverged> {
+        self.step_accumulated(std::iter::once(batch), step, epoch)
+    }
+
+    /// [`Trainer::step`] over several mini-batches whose gradients are accumulated into one
+    /// optimizer step: the loss is their mean, so the step is that of one batch as many times
+    /// larger (for batches of equal size). With one batch it is exactly [`Trainer::step`].
+    ///
+    /// # Errors
+    /// [`Diverged`] when a mini-batch's loss is NaN or infinite; the model is then left as it
+    /// was.
+    ///
+    /// # Panics
+    /// If `batches` is empty.
+    pub fn step_accumulated(
+        &mut self,
+        batches: impl ExactSizeIterator<Item = Batch>,
+        step: u64,
+        epoch: u64,
+    ) -> Result<StepRecord, Diverged> {
+        let count = batches.len();
+        assert!(count > 0, "an optimizer step needs at least one batch");
         let lr = self.scheduler.step();
         let momentum = self.scheduler.momentum();
         self.device.seed(step_seed(self.seed, step));
@@ -84,18 +105,33 @@ impl Trainer {
             .model
             .take()
             .expect("the trainer holds its model between steps");
-        let loss = batch.y.loss(model.forward(batch.x));
-        let value = f64::from(loss.clone().into_scalar::<f32>());
-        if !value.is_finite() {
-            self.model = Some(model);
-            return Err(Diverged {
-                step,
-                lr,
-                loss: value,
-            });
+        let mut accumulator = GradientsAccumulator::<Model>::new();
+        let mut loss_sum = 0.0;
+        for batch in batches {
+            let loss = batch.y.loss(model.forward(batch.x));
+            let value = f64::from(loss.clone().into_scalar::<f32>());
+            if !value.is_finite() {
+                self.model = Some(model);
+                return Err(Diverged {
+                    step,
+                    lr,
+                    loss: value,
+                });
+            }
+            loss_sum += value;
+            // One batch keeps its loss as is (the bits of a plain step); several are averaged.
+            let loss = if count > 1 {
+                loss.div_scalar(count as f32)
+            } else {
+                loss
+            };
+            accumulator.accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
         }
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.optimizer.step(lr, momentum, model, grads));
+        let value = loss_sum / count as f64;
+        self.model = Some(
+            self.optimizer
+                .step(lr, momentum, model, accumulator.grads()),
+        );
         if self.observe == Observed::Train && self.observe_every == Every::Step {
             self.scheduler.observe(value);
         }
