@@ -216,9 +216,26 @@ pub fn lr_find_long_about() -> String {
         "Find a learning rate: the LR range test (Smith 2015), with suggestions you can trust.\n\n\
          Raises the LR every optimizer step from --start-lr to --end-lr, smooths the loss, stops \
          when it diverges, and reads four suggestions off the curve (steepest, minimum, valley, \
-         steepest_first_half). {} The model you start from is never trained: the sweep works on \
-         a copy. --write-config turns the finding into a run config for `harness train`.",
-        schedules::lr_find::consensus::recommendation_rule()
+         steepest_first_half). {} Before reporting, the finder checks its answer: {} steps from \
+         the starting weights at the recommended LR must show the loss falling and finite, or the \
+         LR is halved, up to {} times (--no-probe skips it). The model you start from is never \
+         trained: the sweep works on a copy. --write-config turns the finding into a run config \
+         for `harness train`; its one-cycle schedule peaks at the recommended LR scaled for the \
+         optimizer's momentum ({:.1}× for plain SGD, {:.1}× for momentum 0.9, {:.1}× for Adam).",
+        schedules::lr_find::consensus::recommendation_rule(),
+        schedules::lr_find::probe::PROBE_STEPS,
+        schedules::lr_find::probe::MAX_BACK_OFFS,
+        peak_factor("sgd"),
+        peak_factor("momentum"),
+        peak_factor("adam"),
+    )
+}
+
+/// One-cycle's `max_lr` over the recommended LR for an optimizer kind with its defaults.
+fn peak_factor(kind: &str) -> f64 {
+    train::lr_find::one_cycle_factor(
+        &train::optimizer::OptimizerSpec::with_defaults(kind)
+            .expect("the help names optimizer kinds"),
     )
 }
 
@@ -367,14 +384,23 @@ pub struct LrFindArgs {
     #[arg(
         long,
         value_enum,
-        required_unless_present = "config",
-        conflicts_with = "config"
+        required_unless_present_any = ["config", "benchmark"],
+        conflicts_with_all = ["config", "benchmark"]
     )]
     pub dataset: Option<DatasetName>,
 
     /// Take data, model, optimizer, batch size and seed from this run config instead.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "benchmark")]
     pub config: Option<PathBuf>,
+
+    /// Measure the finder instead: sweep every set-up of this file (an experiment file, each
+    /// run a set-up) and train a grid of LRs around each recommendation, constant and
+    /// one-cycle; needs --out, where benchmark.json, benchmark.csv, trials.csv and
+    /// recommended-vs-best.png go. The sweep flags apply to every set-up.
+    #[arg(long, value_name = "FILE", requires = "out",
+          conflicts_with_all = ["optimizer", "batch_size", "accumulate", "val", "seeds", "seed",
+                                "plot", "format", "write_config"])]
+    pub benchmark: Option<PathBuf>,
 
     /// LR of the first step (a finite number greater than 0).
     #[arg(
@@ -443,6 +469,11 @@ pub struct LrFindArgs {
     /// 2000, never trained on) instead of the training batch's: slower, steadier.
     #[arg(long)]
     pub val: bool,
+
+    /// Skip the check of the recommendation: by default a short run from the starting weights
+    /// at the recommended LR must show the loss falling, or the LR is halved until it does.
+    #[arg(long)]
+    pub no_probe: bool,
 
     /// Repeat the sweep with K seeds (initial weights and batch order) and report how far the
     /// recommendations spread. At most 1000, and --num-iters × --seeds at most 1000000 (every

@@ -74,6 +74,18 @@ pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
         "device": finding.device,
         "harness_version": env!("CARGO_PKG_VERSION"),
     });
+    if let Some(p) = &finding.probe {
+        object.as_object_mut().expect("an object").insert(
+            "probe".into(),
+            json!({
+                "swept_lr": p.swept_lr,
+                "confirmed_lr": p.report.confirmed_lr,
+                "backed_off": p.report.backed_off(),
+                "probes": p.report.probes,
+                "seconds": p.seconds,
+            }),
+        );
+    }
     if finding.runs.len() > 1 {
         let map = object.as_object_mut().expect("an object");
         map.insert(
@@ -171,7 +183,19 @@ pub fn table(finding: &Finding, spec: &FindSpec) -> String {
         let _ = writeln!(t, "steepest, minimum and valley span {spread:.2} decades");
     }
     let agreement = &finding.agreement;
+    if let Some(p) = &finding.probe {
+        t.push_str(&probe_lines(p));
+    }
     match agreement.recommended_lr {
+        None if finding.probe.is_some() => {
+            let _ = writeln!(
+                t,
+                "recommended lr: none (no LR passed its probe, down to {} halvings of {:.3e}: \
+                 see the plot, --plot, to choose by eye)",
+                schedules::lr_find::probe::MAX_BACK_OFFS,
+                finding.probe.as_ref().map_or(0.0, |p| p.swept_lr)
+            );
+        }
         Some(lr) => {
             let _ = writeln!(
                 t,
@@ -196,6 +220,31 @@ pub fn table(finding: &Finding, spec: &FindSpec) -> String {
         }
     }
     let _ = writeln!(t, "elapsed {:.2} s", finding.elapsed_seconds);
+    t
+}
+
+/// A line per probe: its LR, the loss over its first and last steps, and the verdict.
+fn probe_lines(p: &train::lr_find::ProbedRecommendation) -> String {
+    let mut t = String::new();
+    for probe in &p.report.probes {
+        let verdict = match &probe.failure {
+            None => "falls: confirmed".to_string(),
+            Some(why) => format!("failed: {why}"),
+        };
+        let _ = writeln!(
+            t,
+            "probe lr {:.3e}: {} steps, loss {:.4} → {:.4}, {verdict}",
+            probe.lr, probe.steps, probe.first_loss, probe.last_loss
+        );
+    }
+    if p.report.backed_off() && p.report.confirmed_lr.is_some() {
+        let _ = writeln!(
+            t,
+            "backed off from the sweep's {:.3e}: its probe failed",
+            p.swept_lr
+        );
+    }
+    let _ = writeln!(t, "probe cost {:.2} s (--no-probe skips it)", p.seconds);
     t
 }
 

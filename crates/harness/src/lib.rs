@@ -16,6 +16,7 @@ pub mod finding;
 pub mod hints;
 pub mod plot;
 pub mod plot_landscape;
+pub mod plot_scatter;
 pub mod report;
 
 /// Runs one parsed command line.

@@ -198,8 +198,9 @@ fn lr_find_help_describes_the_rule_the_code_applies() {
     // One source: the consensus module words its rule from the constants it uses.
     let rule = words(&schedules::lr_find::consensus::recommendation_rule());
     for phrase in [
-        "√(steepest × lowest)",
+        "lowest point of the zero-lag curve",
         "within 0.5 decades of the middle",
+        "standard deviations of the step-to-step noise",
         "no usable descent",
     ] {
         assert!(
@@ -209,7 +210,35 @@ fn lr_find_help_describes_the_rule_the_code_applies() {
     }
     let help = words(&ok(&["lr-find", "--help"]));
     assert!(help.contains(&rule), "--help lacks the rule:\n{help}");
-    // The rule this help described before the code moved to the middle of the descent.
+    // The rules this help described before: the median of the classic rules, then the middle
+    // of the descent on the moving average.
     assert!(!help.contains("median of the first three"), "{help}");
     assert!(!help.contains("how far apart they are"), "{help}");
+    assert!(!help.contains("√(steepest × lowest)"), "{help}");
+}
+
+/// `text` holds `flag` as a whole word: `--seed` in "--seed S" but not only in "--seeds".
+fn names(text: &str, flag: &str) -> bool {
+    text.match_indices(flag).any(|(i, _)| {
+        !text[i + flag.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
+#[test]
+fn the_readme_names_every_flag_of_every_subcommand() {
+    // The README documents the CLI: a flag added to the code and not to the README fails here.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("the README is in the repository");
+    let missing: Vec<String> = all_flags()
+        .into_iter()
+        .filter_map(|(path, arg)| {
+            let long = format!("--{}", arg.get_long()?);
+            (!matches!(long.as_str(), "--help" | "--version") && !names(&readme, &long))
+                .then(|| format!("harness {} {long}", path.join(" ")))
+        })
+        .collect();
+    assert!(missing.is_empty(), "not in README.md: {missing:?}");
 }

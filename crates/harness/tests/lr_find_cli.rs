@@ -259,13 +259,14 @@ fn the_printed_reason_uses_the_words_of_the_help() {
     let dir = tempfile::tempdir().unwrap();
     let json: Value = serde_json::from_str(&sweep(dir.path(), &["--format", "json"])).unwrap();
     let reason = json["reason"].as_str().unwrap();
-    // The reason names the rule as the help does ("the middle of the descent from the
-    // steepest fall to the lowest loss"), then fills in the two LRs and the width.
-    let named = "middle of the descent from the steepest fall (";
+    // The reason names the rule as the help does ("the lowest point of the zero-lag curve"),
+    // then fills in the LRs, the width and the depth.
+    let named = "lowest point of the zero-lag curve (";
     assert!(reason.starts_with(named), "{reason}");
+    assert!(reason.contains("noise σ deep"), "{reason}");
     let help = ok(&["lr-find", "--help"]);
     assert!(
-        help.contains("middle of the descent from the steepest fall to the lowest loss"),
+        help.contains("The recommended LR is the lowest point of the zero-lag curve"),
         "{help}"
     );
     assert_eq!(

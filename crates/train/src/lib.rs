@@ -7,6 +7,7 @@
 //! - [`checkpoint`]: what a run saves to continue exactly, and which checkpoints it keeps.
 //! - [`config`]: the run config (`[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`).
 //! - [`experiment`]: experiment files of `harness compare`: runs made from a base by overrides.
+//! - [`finder_bench`]: how often the LR finder is right: grids of runs around its answers.
 //! - [`landscape`]: optimizers descending a 2-D Rosenbrock valley, with their trajectories.
 //! - [`lr_find`]: the LR range test on a real model: sweeps, suggestions, the config it writes.
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
@@ -22,6 +23,7 @@ pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod experiment;
+pub mod finder_bench;
 pub mod landscape;
 pub mod lr_find;
 pub mod optimizer;

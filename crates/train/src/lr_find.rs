@@ -11,13 +11,14 @@ use data::spec::{DatasetName, prepare};
 use models::batch::DeviceData;
 use models::{Model, Task};
 use schedules::lr_find::{
-    Consensus, FinderConfig, SeedAgreement, Suggestions, Sweep, agree_across_seeds, consensus,
-    suggest_all, sweep,
+    Confidence, Consensus, FinderConfig, ProbeReport, SeedAgreement, Suggestions, Sweep,
+    agree_across_seeds, consensus, probe, suggest_all, sweep,
 };
 use schedules::{Schedule, ScheduleConfig, Scheduler};
 
 use crate::backend::Backend;
 use crate::config::{RunConfig, TrainSpec};
+use crate::optimizer::OptimizerSpec;
 use crate::run::{RunError, device_name, evaluate};
 use crate::trainer::Trainer;
 
@@ -34,6 +35,9 @@ pub struct FindSpec {
     /// Sweeps with seeds `base.train.seed`, `+1`, ...: each draws its own initial weights and
     /// batch order.
     pub seeds: usize,
+    /// Check the recommendation with a short run from the first seed's starting weights
+    /// ([`schedules::lr_find::probe`]), halving it until the loss falls.
+    pub probe: bool,
 }
 
 /// Rows held out for `--val`: a tenth of the training rows, at most this many.
@@ -61,8 +65,20 @@ pub struct Finding {
     pub train_rows: usize,
     pub backend: String,
     pub device: String,
+    /// The probes of the recommendation, when asked for and there was one to check. The
+    /// agreement's LR is then the confirmed one.
+    pub probe: Option<ProbedRecommendation>,
     /// From the call to the last sweep's end, data loading included.
     pub elapsed_seconds: f64,
+}
+
+/// The check of the sweep's recommendation.
+#[derive(Clone, Debug)]
+pub struct ProbedRecommendation {
+    /// What the sweeps recommended before the probe.
+    pub swept_lr: f64,
+    pub report: ProbeReport,
+    pub seconds: f64,
 }
 
 /// The data and settings a sweep steps through.
@@ -132,6 +148,59 @@ pub fn sweep_model(
     }
 }
 
+/// The training losses of `steps` optimizer steps at the constant `lr` from `model` and
+/// `optimizer` (neither is changed), on the batches a sweep would take; ends at a loss that is
+/// not finite, which it includes.
+///
+/// # Errors
+/// An LR the constant schedule rejects.
+pub fn probe_losses(
+    model: &Model,
+    optimizer: &ScheduledOptimizer,
+    input: &SweepInput<'_>,
+    lr: f64,
+    steps: u64,
+) -> Result<Vec<f64>, RunError> {
+    let constant: ScheduleConfig = toml::from_str(&format!("kind = \"constant\"\nlr = {lr:e}"))
+        .expect("a constant schedule is well-formed TOML");
+    let train = TrainSpec {
+        seed: input.seed,
+        ..TrainSpec::default()
+    };
+    let mut trainer = Trainer::new(
+        model.clone(),
+        optimizer.clone(),
+        Scheduler::new(Schedule::new(constant)?),
+        &input.train.features.device(),
+        &train,
+    );
+    let mut batches =
+        (0u64..).flat_map(|epoch| input.train.epoch(input.batch_size, input.seed, epoch));
+    let mut losses = Vec::with_capacity(steps as usize);
+    for step in 0..steps {
+        let micro: Vec<_> = batches.by_ref().take(input.accumulate.max(1)).collect();
+        match trainer.step_accumulated(micro.into_iter(), step, 0) {
+            Ok(record) => losses.push(record.train_loss),
+            Err(diverged) => {
+                losses.push(diverged.loss);
+                break;
+            }
+        }
+    }
+    Ok(losses)
+}
+
+/// Puts the probe's verdict into the recommendation: the confirmed LR; after a back-off a
+/// confidence of at most low; none when no probe passed.
+pub fn apply_probe(agreement: &mut SeedAgreement, report: &ProbeReport) {
+    agreement.recommended_lr = report.confirmed_lr;
+    if report.confirmed_lr.is_none() {
+        agreement.confidence = Confidence::None;
+    } else if report.backed_off() {
+        agreement.confidence = agreement.confidence.min(Confidence::Low);
+    }
+}
+
 /// Runs the LR range test of `spec` on `backend`, `spec.seeds` times. `on_step(seed index,
 /// step, lr, loss)` sees every step.
 ///
@@ -164,6 +233,8 @@ pub fn find(
         (all_train, None)
     };
     let mut runs = Vec::with_capacity(spec.seeds);
+    // The probe starts from the first seed's weights.
+    let mut first_model = None;
     for i in 0..spec.seeds.max(1) {
         let t0 = Instant::now();
         let seed = config.train.seed + i as u64;
@@ -190,9 +261,10 @@ pub fn find(
             &spec.finder,
             |step, lr, loss| on_step(i, step, lr, loss),
         );
+        first_model.get_or_insert(model);
         let smoothed = sweep.smoothed();
         let suggestions = suggest_all(&sweep.lrs(), &smoothed);
-        let consensus = consensus(&sweep.losses(), &smoothed, &suggestions);
+        let consensus = consensus(&sweep.lrs(), &sweep.losses(), &suggestions);
         runs.push(SeedSweep {
             seed,
             sweep,
@@ -202,8 +274,35 @@ pub fn find(
         });
     }
     let per_seed: Vec<Consensus> = runs.iter().map(|r| r.consensus.clone()).collect();
+    let mut agreement = agree_across_seeds(&per_seed);
+    let probe = match (spec.probe, agreement.recommended_lr, first_model) {
+        (true, Some(swept_lr), Some(model)) => {
+            let t0 = Instant::now();
+            let seed = config.train.seed;
+            let optimizer = config.optimizer.build();
+            let input = SweepInput {
+                train: &train,
+                validation: None,
+                task,
+                batch_size,
+                accumulate: spec.accumulate,
+                seed,
+            };
+            let report = probe::check(swept_lr, |lr| {
+                probe_losses(&model, &optimizer, &input, lr, probe::PROBE_STEPS)
+            })?;
+            apply_probe(&mut agreement, &report);
+            Some(ProbedRecommendation {
+                swept_lr,
+                report,
+                seconds: t0.elapsed().as_secs_f64(),
+            })
+        }
+        _ => None,
+    };
     Ok(Finding {
-        agreement: agree_across_seeds(&per_seed),
+        agreement,
+        probe,
         runs,
         steps_per_epoch,
         train_rows: prepared.train.len(),
@@ -237,10 +336,52 @@ pub fn default_config(dataset: DatasetName) -> RunConfig {
         .expect("the built-in lr-find configs are valid")
 }
 
+/// How far above a constant run's LR one-cycle's peak goes, before the momentum correction.
+/// Measured on the finder benchmark (docs/lr-find.md): with Adam, AdamW and Adagrad, whose
+/// steps one-cycle's momentum does not scale, the best `max_lr` was 2 to 4 times the best
+/// constant LR.
+pub const ONE_CYCLE_HEADROOM: f64 = 2.0;
+
+/// `max_lr` of the one-cycle schedule a written config trains with, over the recommended
+/// (constant) LR, for `optimizer`. One-cycle cycles the momentum of SGD and RMSprop (PyTorch's
+/// `OneCycleLR`, which our optimizers follow), down to `base_momentum` (0.85) at the peak LR;
+/// their step scales as `lr / (1 − momentum)`, so the peak is scaled by `(1 − 0.85) / (1 −
+/// m)` for the optimizer's own momentum `m` (0 for plain SGD and RMSprop's default, which
+/// one-cycle gives momentum): 0.3 for plain SGD, 3 for momentum 0.9. Adam's β₁ does not scale
+/// its step and Adagrad has no momentum: [`ONE_CYCLE_HEADROOM`] alone.
+pub fn one_cycle_factor(optimizer: &OptimizerSpec) -> f64 {
+    let own = match *optimizer {
+        OptimizerSpec::Sgd { .. } => 0.0,
+        OptimizerSpec::Momentum { momentum, .. } | OptimizerSpec::Rmsprop { momentum, .. } => {
+            momentum
+        }
+        OptimizerSpec::Adam { .. }
+        | OptimizerSpec::Adamw { .. }
+        | OptimizerSpec::Adagrad { .. } => {
+            return ONE_CYCLE_HEADROOM;
+        }
+    };
+    if own >= 1.0 {
+        return ONE_CYCLE_HEADROOM;
+    }
+    ONE_CYCLE_HEADROOM * (1.0 - one_cycle_base_momentum()) / (1.0 - own)
+}
+
+/// The `base_momentum` a written one-cycle schedule gets: the schedule's own default.
+fn one_cycle_base_momentum() -> f64 {
+    let written: ScheduleConfig =
+        toml::from_str("kind = \"one_cycle\"\nmax_lr = 1.0\ntotal_steps = 1")
+            .expect("a one-cycle schedule with its defaults is well-formed TOML");
+    match written {
+        ScheduleConfig::OneCycle(c) => c.base_momentum,
+        _ => unreachable!("the kind is one_cycle"),
+    }
+}
+
 /// The schedule a written config trains with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
-    /// One-cycle with `max_lr` at the recommended LR over the whole run.
+    /// One-cycle over the whole run, `max_lr` at the recommended LR × [`one_cycle_factor`].
     OneCycle,
     /// Cosine annealing from the recommended LR to 0 over the whole run.
     Cosine,
@@ -268,7 +409,10 @@ pub fn config_with(
     }
     let total = epochs * steps_per_epoch;
     let text = match plan {
-        Plan::OneCycle => format!("kind = \"one_cycle\"\nmax_lr = {lr:e}\ntotal_steps = {total}"),
+        Plan::OneCycle => format!(
+            "kind = \"one_cycle\"\nmax_lr = {:e}\ntotal_steps = {total}",
+            lr * one_cycle_factor(&base.optimizer)
+        ),
         Plan::Cosine => format!("kind = \"cosine\"\nlr = {lr:e}\nt_max = {total}"),
         Plan::Constant => format!("kind = \"constant\"\nlr = {lr:e}"),
     };

@@ -12,7 +12,9 @@ use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
 use schedules::lr_find::{Confidence, FinderConfig, StopReason};
 use train::backend::Backend;
 use train::config::RunConfig;
-use train::lr_find::{FindSpec, Plan, SweepInput, config_with, find, sweep_model};
+use train::lr_find::{
+    FindSpec, Plan, SweepInput, apply_probe, config_with, find, probe_losses, sweep_model,
+};
 
 /// Linear regression on 400 synthetic rows, plain SGD, batch 64 (the file says more).
 const RUN: &str = include_str!("fixtures/sweep.toml");
@@ -41,6 +43,7 @@ fn spec(num_iters: u64) -> FindSpec {
         accumulate: 1,
         validation: false,
         seeds: 1,
+        probe: false,
     }
 }
 
@@ -178,10 +181,12 @@ fn several_seeds_are_reported_and_combined() {
 #[test]
 fn the_written_config_spans_the_real_run() {
     let base = config();
+    // Plain SGD: one-cycle adds momentum from 0.85 at its peak, so it peaks at 0.25 ×
+    // 2 × (1 − 0.85) = 0.075.
     let c = config_with(&base, Plan::OneCycle, 0.25, 3, 20).unwrap();
     let text = c.to_toml();
     assert!(
-        text.contains("kind = \"one_cycle\"") && text.contains("max_lr = 0.25"),
+        text.contains("kind = \"one_cycle\"") && text.contains("max_lr = 0.075"),
         "{text}"
     );
     assert!(text.contains("total_steps = 60"), "{text}");
@@ -190,4 +195,74 @@ fn the_written_config_spans_the_real_run() {
     let c = config_with(&base, Plan::Cosine, 0.25, 2, 20).unwrap();
     assert!(c.to_toml().contains("t_max = 40"));
     assert!(config_with(&base, Plan::Constant, f64::NAN, 2, 20).is_err());
+}
+
+#[test]
+fn one_cycle_peaks_by_how_its_momentum_scales_the_step() {
+    use train::lr_find::{ONE_CYCLE_HEADROOM, one_cycle_factor};
+    use train::optimizer::OptimizerSpec;
+    let factor = |text: &str| one_cycle_factor(&toml::from_str::<OptimizerSpec>(text).unwrap());
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    // A step of lr / (1 − m): from momentum m to one-cycle's 0.85 at the peak.
+    assert!(close(factor("kind = 'sgd'"), ONE_CYCLE_HEADROOM * 0.15));
+    assert!(close(
+        factor("kind = 'momentum'"),
+        ONE_CYCLE_HEADROOM * 0.15 / 0.1
+    ));
+    assert!(close(
+        factor("kind = 'momentum'\nmomentum = 0.85"),
+        ONE_CYCLE_HEADROOM
+    ));
+    assert!(close(factor("kind = 'rmsprop'"), ONE_CYCLE_HEADROOM * 0.15));
+    // β₁ does not scale Adam's step; Adagrad has no momentum.
+    for kind in ["adam", "adamw", "adagrad"] {
+        assert_eq!(
+            factor(&format!("kind = '{kind}'")),
+            ONE_CYCLE_HEADROOM,
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn the_probe_confirms_a_stable_recommendation_and_backs_off_from_a_divergent_one() {
+    // The fixture's sweep recommends an LR below the divergence (about 1, see above): its probe
+    // passes and the recommendation stands.
+    let mut probed = spec(80);
+    probed.probe = true;
+    let f = run(&probed);
+    let p = f.probe.as_ref().expect("a recommendation to probe");
+    assert_eq!(p.report.probes.len(), 1, "{:?}", p.report.probes);
+    assert_eq!(f.agreement.recommended_lr, Some(p.swept_lr));
+    assert!(p.report.probes[0].last_loss < p.report.probes[0].first_loss);
+
+    // From 8, well past 2 / λ_max, the probes blow up and halve down to a stable LR; the
+    // agreement then carries the confirmed LR with a confidence of at most low.
+    let _guard = exclusive();
+    let config = config();
+    let device = Backend::Flex.device().unwrap().autodiff();
+    let prepared = prepare(&config.data, None).unwrap();
+    let train = DeviceData::from_host(&prepared.train, true, &device);
+    let model = Model::init(&config.model, 3, Task::Regression, 1, &device).unwrap();
+    let optimizer = config.optimizer.build();
+    let input = SweepInput {
+        train: &train,
+        validation: None,
+        task: Task::Regression,
+        batch_size: 64,
+        accumulate: 1,
+        seed: 0,
+    };
+    let report = schedules::lr_find::probe::check(8.0, |lr| {
+        probe_losses(&model, &optimizer, &input, lr, 20)
+    })
+    .unwrap();
+    assert!(report.backed_off(), "{:?}", report.probes);
+    let confirmed = report.confirmed_lr.expect("a halving below the divergence");
+    assert!(confirmed < 2.0, "{confirmed}");
+    let mut agreement = f.agreement.clone();
+    agreement.confidence = Confidence::High;
+    apply_probe(&mut agreement, &report);
+    assert_eq!(agreement.recommended_lr, Some(confirmed));
+    assert_eq!(agreement.confidence, Confidence::Low);
 }

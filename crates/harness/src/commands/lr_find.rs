@@ -13,6 +13,13 @@ use crate::finding;
 use crate::plot;
 
 pub fn run(args: &LrFindArgs) -> Result<()> {
+    if let Some(file) = &args.benchmark {
+        let out = args
+            .out
+            .as_deref()
+            .expect("clap requires --out with --benchmark");
+        return super::lr_find_benchmark::run(args, file, out, finder(args)?);
+    }
     let spec = spec(args)?;
     let bar = progress_bar(spec.finder.ramp.num_iters * spec.seeds as u64);
     let finding = find(
@@ -51,7 +58,7 @@ fn spec(args: &LrFindArgs) -> Result<FindSpec> {
     let mut base = match (&args.config, args.dataset) {
         (Some(path), _) => RunConfig::load(path)?,
         (None, Some(dataset)) => default_config(data_name(dataset)),
-        (None, None) => unreachable!("clap requires --dataset or --config"),
+        (None, None) => unreachable!("clap requires --dataset, --config or --benchmark"),
     };
     if let Some(batch_size) = args.batch_size {
         base.data.batch_size = batch_size as usize;
@@ -70,6 +77,7 @@ fn spec(args: &LrFindArgs) -> Result<FindSpec> {
         accumulate: args.accumulate as usize,
         validation: args.val,
         seeds: args.seeds as usize,
+        probe: !args.no_probe,
     })
 }
 
@@ -217,6 +225,17 @@ fn write_config(
         PlanName::Constant => Plan::Constant,
     };
     let config = config_with(&base, plan, lr, epochs, steps_per_epoch)?;
+    let peak = if matches!(plan, Plan::OneCycle) {
+        let factor = train::lr_find::one_cycle_factor(&base.optimizer);
+        format!(
+            "# One-cycle peaks at max_lr = {:.3e}, {factor:.2} × the recommended LR, for {}'s \
+             momentum (docs/lr-find.md).\n",
+            lr * factor,
+            base.optimizer.describe()
+        )
+    } else {
+        String::new()
+    };
     let sized = if matches!(plan, Plan::Constant) {
         String::new()
     } else {
@@ -226,7 +245,7 @@ fn write_config(
     };
     let header = format!(
         "# Written by `harness lr-find`: recommended LR {lr:.3e} (confidence {}), {} on {}.\n\
-         # {epochs} epochs × {steps_per_epoch} steps per epoch = {} optimizer steps.\n{sized}",
+         # {epochs} epochs × {steps_per_epoch} steps per epoch = {} optimizer steps.\n{peak}{sized}",
         finding.agreement.confidence.name(),
         finding.backend,
         config.data_name(),

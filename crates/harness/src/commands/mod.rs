@@ -5,6 +5,7 @@ pub mod compare;
 pub mod data;
 pub mod landscape;
 pub mod lr_find;
+pub mod lr_find_benchmark;
 pub mod schedule;
 pub mod train;
 

@@ -7,19 +7,24 @@
 //! the suggestion functions take `(lrs, losses)` only; [`consensus`] turns their answers into
 //! one recommendation with a confidence. So all of it is tested on synthetic curves.
 //!
-//! - [`smooth`]: the debiased exponential moving average of the loss.
+//! - [`smooth`]: the debiased exponential moving average of the loss, and the zero-lag
+//!   centred curve the recommendation is read from.
 //! - [`sweep`]: the ramp, the stop rule and the points it records.
 //! - [`suggest`]: `steepest`, `minimum`, `valley` and `steepest_first_half`.
-//! - [`consensus`]: the recommended LR (the middle of the final descent, `√(steepest ×
-//!   lowest)`) with a confidence from the descent's width, or "no usable descent"; the spread
-//!   of the classic methods and of the seeds, in decades.
+//! - [`consensus`]: the recommended LR (the lowest point of the zero-lag curve) with a
+//!   confidence from the descent's width and depth in noise, or "no usable descent"; the
+//!   spread of the classic methods and of the seeds, in decades.
+//! - [`probe`]: the finder's check of its own answer: a short run at the recommended LR,
+//!   halved until the loss falls and stays finite.
 
 pub mod consensus;
+pub mod probe;
 pub mod smooth;
 pub mod suggest;
 pub mod sweep;
 
 pub use consensus::{Confidence, Consensus, Remedy, SeedAgreement, agree_across_seeds, consensus};
+pub use probe::{Probe, ProbeReport};
 pub use smooth::{SmoothedLoss, smooth};
 pub use suggest::{Method, Suggestion, Suggestions, suggest_all};
 pub use sweep::{FinderConfig, Point, StopReason, Sweep, should_stop, sweep};
