@@ -105,6 +105,9 @@ impl Trainer {
             .model
             .take()
             .expect("the trainer holds its model between steps");
+        // One batch's gradients go to the optimizer as they are (the bits and the speed of a
+        // plain step); several are averaged through burn's accumulator.
+        let mut single = None;
         let mut accumulator = GradientsAccumulator::<Model>::new();
         let mut loss_sum = 0.0;
         for batch in batches {
@@ -119,19 +122,17 @@ impl Trainer {
                 });
             }
             loss_sum += value;
-            // One batch keeps its loss as is (the bits of a plain step); several are averaged.
-            let loss = if count > 1 {
-                loss.div_scalar(count as f32)
+            if count == 1 {
+                single = Some(GradientsParams::from_grads(loss.backward(), &model));
             } else {
-                loss
-            };
-            accumulator.accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
+                let loss = loss.div_scalar(count as f32);
+                accumulator
+                    .accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
+            }
         }
+        let grads = single.unwrap_or_else(|| accumulator.grads());
         let value = loss_sum / count as f64;
-        self.model = Some(
-            self.optimizer
-                .step(lr, momentum, model, accumulator.grads()),
-        );
+        self.model = Some(self.optimizer.step(lr, momentum, model, grads));
         if self.observe == Observed::Train && self.observe_every == Every::Step {
             self.scheduler.observe(value);
         }
