@@ -94,6 +94,34 @@ pub struct SweepInput<'a> {
     pub seed: u64,
 }
 
+impl SweepInput<'_> {
+    /// A trainer on copies of `model` and `optimizer`, stepped by `schedule`, drawing dropout
+    /// from the input's seed; no schedule observes the loss (the caller reads it).
+    fn trainer(
+        &self,
+        model: &Model,
+        optimizer: &ScheduledOptimizer,
+        schedule: Schedule,
+    ) -> Trainer {
+        let train = TrainSpec {
+            seed: self.seed,
+            ..TrainSpec::default()
+        };
+        Trainer::new(
+            model.clone(),
+            optimizer.clone(),
+            Scheduler::new(schedule),
+            &self.train.features.device(),
+            &train,
+        )
+    }
+
+    /// The training batches, epoch after shuffled epoch, without end.
+    fn batches(&self) -> impl Iterator<Item = models::batch::Batch> + '_ {
+        (0u64..).flat_map(|epoch| self.train.epoch(self.batch_size, self.seed, epoch))
+    }
+}
+
 /// Sweeps `finder`'s ramp from `model` and `optimizer` (neither is changed). Each point is one
 /// [`Trainer::step_accumulated`] of a trainer whose schedule is the ramp: the step a training
 /// run takes, at the ramp's LR. `on_step(step, lr, loss)` sees each step, e.g. for a progress
@@ -107,21 +135,8 @@ pub fn sweep_model(
 ) -> Sweep {
     let ramp = Schedule::new(ScheduleConfig::LrRange(finder.ramp.clone()))
         .expect("FinderConfig::validate checks the ramp");
-    // The sweep reads the loss itself: no schedule observes it.
-    let train = TrainSpec {
-        seed: input.seed,
-        ..TrainSpec::default()
-    };
-    let device = input.train.features.device();
-    let mut trainer = Trainer::new(
-        model.clone(),
-        optimizer.clone(),
-        Scheduler::new(ramp),
-        &device,
-        &train,
-    );
-    let mut batches =
-        (0u64..).flat_map(|epoch| input.train.epoch(input.batch_size, input.seed, epoch));
+    let mut trainer = input.trainer(model, optimizer, ramp);
+    let mut batches = input.batches();
     let accumulate = input.accumulate.max(1);
     let mut step = 0u64;
     let outcome = sweep(finder, |lr| {
@@ -163,19 +178,8 @@ pub fn probe_losses(
 ) -> Result<Vec<f64>, RunError> {
     let constant: ScheduleConfig = toml::from_str(&format!("kind = \"constant\"\nlr = {lr:e}"))
         .expect("a constant schedule is well-formed TOML");
-    let train = TrainSpec {
-        seed: input.seed,
-        ..TrainSpec::default()
-    };
-    let mut trainer = Trainer::new(
-        model.clone(),
-        optimizer.clone(),
-        Scheduler::new(Schedule::new(constant)?),
-        &input.train.features.device(),
-        &train,
-    );
-    let mut batches =
-        (0u64..).flat_map(|epoch| input.train.epoch(input.batch_size, input.seed, epoch));
+    let mut trainer = input.trainer(model, optimizer, Schedule::new(constant)?);
+    let mut batches = input.batches();
     let mut losses = Vec::with_capacity(steps as usize);
     for step in 0..steps {
         let micro: Vec<_> = batches.by_ref().take(input.accumulate.max(1)).collect();
