@@ -209,7 +209,7 @@ pub enum Command {
 }
 
 /// The long `--help` of `harness lr-find`. The recommendation's rule is
-/// [`schedules::lr_find::consensus::recommendation_rule`], the words of the code that applies
+/// [`lr_find::consensus::recommendation_rule`], the words of the code that applies
 /// it, so the help cannot describe another rule (tests/help_text.rs).
 pub fn lr_find_long_about() -> String {
     format!(
@@ -222,9 +222,9 @@ pub fn lr_find_long_about() -> String {
          trained: the sweep works on a copy. --write-config turns the finding into a run config \
          for `harness train`; its one-cycle schedule peaks at the recommended LR scaled for the \
          optimizer's momentum ({:.1}× for plain SGD, {:.1}× for momentum 0.9, {:.1}× for Adam).",
-        schedules::lr_find::consensus::recommendation_rule(),
-        schedules::lr_find::probe::PROBE_STEPS,
-        schedules::lr_find::probe::MAX_BACK_OFFS,
+        lr_find::consensus::recommendation_rule(),
+        lr_find::probe::PROBE_STEPS,
+        lr_find::probe::MAX_BACK_OFFS,
         peak_factor("sgd"),
         peak_factor("momentum"),
         peak_factor("adam"),

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use schedules::lr_find::{Method, Remedy, Suggestions};
+use lr_find::{Method, Remedy, Suggestions};
 use serde_json::{Map, Value, json};
 use train::lr_find::{FindSpec, Finding, SeedSweep};
 
@@ -47,7 +47,7 @@ pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
         "method_spread_decades": first.consensus.spread_decades,
         "suggestions": by_method(&first.suggestions),
         "suggestion_steps": first.suggestions.iter().map(|(m, s)| (m.name().to_string(), json!(s.map(|s| s.index)))).collect::<Map<String, Value>>(),
-        "spread_methods": schedules::lr_find::consensus::SPREAD_METHODS.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "spread_methods": lr_find::consensus::SPREAD_METHODS.iter().map(|m| m.name()).collect::<Vec<_>>(),
         "stop_reason": sweep.stop.name(),
         "stop": sweep.stop,
         "stop_step": sweep.points.len().saturating_sub(1),
@@ -192,7 +192,7 @@ pub fn table(finding: &Finding, spec: &FindSpec) -> String {
                 t,
                 "recommended lr: none (no LR passed its probe, down to {} halvings of {:.3e}: \
                  see the plot, --plot, to choose by eye)",
-                schedules::lr_find::probe::MAX_BACK_OFFS,
+                lr_find::probe::MAX_BACK_OFFS,
                 finding.probe.as_ref().map_or(0.0, |p| p.swept_lr)
             );
         }
@@ -292,7 +292,7 @@ pub fn chart(finding: &Finding) -> Chart {
         })
         .reduce(f64::max)
         .map_or(f64::INFINITY, |top| 1.5 * top);
-    let points = |f: fn(&schedules::lr_find::Point) -> f64, run: &SeedSweep| {
+    let points = |f: fn(&lr_find::Point) -> f64, run: &SeedSweep| {
         run.sweep
             .points
             .iter()

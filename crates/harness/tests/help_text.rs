@@ -196,7 +196,7 @@ fn words(text: &str) -> String {
 #[test]
 fn lr_find_help_describes_the_rule_the_code_applies() {
     // One source: the consensus module words its rule from the constants it uses.
-    let rule = words(&schedules::lr_find::consensus::recommendation_rule());
+    let rule = words(&lr_find::consensus::recommendation_rule());
     for phrase in [
         "lowest point of the zero-lag curve",
         "within 0.5 decades of the middle",

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-const LIBRARIES: [&str; 5] = ["bounded", "data", "models", "schedules", "train"];
+const LIBRARIES: [&str; 6] = ["bounded", "data", "lr_find", "models", "schedules", "train"];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

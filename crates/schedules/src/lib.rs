@@ -14,7 +14,6 @@
 //! - [`scheduler`]: [`Scheduler`], the burn `LrScheduler`, and [`Observe`], the extension
 //!   through which a training loop feeds the loss to loss-driven schedules.
 //! - [`file`]: reading a schedule from a schedule file or a run config's `[schedule]` table.
-//! - [`lr_find`]: the LR range test as pure functions: sweep, suggestions, consensus.
 //! - [`preview`]: LRs for N steps, lints and phase markers, as `harness schedule` shows them.
 //!
 //! # Example
@@ -34,7 +33,6 @@ pub mod config;
 pub mod error;
 pub mod file;
 pub mod kinds;
-pub mod lr_find;
 pub mod preview;
 pub mod scheduler;
 mod state;

@@ -24,7 +24,7 @@ use crate::backend::Backend;
 use crate::config::RunConfig;
 use crate::lr_find::{FindSpec, Plan, config_with, find};
 use crate::run::{Progress, RunError, RunOptions, run};
-use schedules::lr_find::{Confidence, FinderConfig};
+use lr_find::{Confidence, FinderConfig};
 
 /// Tried LRs the grid's best needs on each side before the grid stops growing.
 pub const GRID_MARGIN: i32 = 2;
@@ -262,9 +262,9 @@ pub struct SetupResult {
     pub reason: String,
     pub sweep_seconds: f64,
     /// The (first seed's) sweep: LR, raw and smoothed loss per point.
-    pub sweep: Vec<schedules::lr_find::Point>,
+    pub sweep: Vec<lr_find::Point>,
     /// The probes of the recommendation, when the finder ran them.
-    pub probe: Option<schedules::lr_find::ProbeReport>,
+    pub probe: Option<lr_find::ProbeReport>,
     pub grids: Vec<Grid>,
 }
 

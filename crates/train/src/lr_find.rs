@@ -1,26 +1,29 @@
-//! The LR range test on a real model and data. [`find`] prepares the data once and then, for
-//! each seed, builds the model and optimizer of the run config and hands
-//! [`schedules::lr_find::sweep`] a closure that takes one optimizer step at the LR it is given
-//! ([`sweep_model`]). The sweep works on clones: the model and optimizer it starts from are
-//! never changed, so a caller can train from them right after.
+//! The LR range test on the harness's models and data. [`find`] prepares the data once and
+//! then, for each seed, builds the model and optimizer of the run config and runs
+//! [`lr_find::RangeTest`] on them ([`sweep_model`], [`probe_model`]): the range test any burn
+//! user runs on their own model, with the harness's batches, loss and dropout seeds. The sweep
+//! works on clones: the model and optimizer it starts from are never changed, so a caller can
+//! train from them right after.
 
 use std::time::Instant;
 
 use crate::torch_optim::ScheduledOptimizer;
+use burn::tensor::Tensor;
 use data::spec::{DatasetName, prepare};
+use lr_find::{
+    Consensus, FinderConfig, ProbeReport, RangeTest, RangeTestError, SeedAgreement, Suggestions,
+    Sweep, agree_across_seeds, consensus, suggest_all,
+};
+use models::batch::Batch;
 use models::batch::DeviceData;
 use models::{Model, Task};
-use schedules::lr_find::{
-    Confidence, Consensus, FinderConfig, ProbeReport, SeedAgreement, Suggestions, Sweep,
-    agree_across_seeds, consensus, probe, suggest_all, sweep,
-};
-use schedules::{Schedule, ScheduleConfig, Scheduler};
+use schedules::{Schedule, ScheduleConfig};
 
 use crate::backend::Backend;
-use crate::config::{RunConfig, TrainSpec};
+use crate::config::RunConfig;
 use crate::optimizer::OptimizerSpec;
 use crate::run::{RunError, device_name, evaluate};
-use crate::trainer::Trainer;
+use crate::trainer::step_seed;
 
 /// What to sweep.
 #[derive(Clone, Debug)]
@@ -36,7 +39,7 @@ pub struct FindSpec {
     /// batch order.
     pub seeds: usize,
     /// Check the recommendation with a short run from the first seed's starting weights
-    /// ([`schedules::lr_find::probe`]), halving it until the loss falls.
+    /// ([`lr_find::probe`]), halving it until the loss falls.
     pub probe: bool,
 }
 
@@ -95,114 +98,68 @@ pub struct SweepInput<'a> {
 }
 
 impl SweepInput<'_> {
-    /// A trainer on copies of `model` and `optimizer`, stepped by `schedule`, drawing dropout
-    /// from the input's seed; no schedule observes the loss (the caller reads it).
-    fn trainer(
-        &self,
-        model: &Model,
-        optimizer: &ScheduledOptimizer,
-        schedule: Schedule,
-    ) -> Trainer {
-        let train = TrainSpec {
-            seed: self.seed,
-            ..TrainSpec::default()
-        };
-        Trainer::new(
-            model.clone(),
-            optimizer.clone(),
-            Scheduler::new(schedule),
-            &self.train.features.device(),
-            &train,
-        )
+    /// The range test of `finder` with the input's accumulation and a training run's random
+    /// numbers (dropout: the device reseeded before each step, as the trainer does).
+    fn range_test(&self, finder: &FinderConfig) -> RangeTest<'_, Model> {
+        let device = self.train.features.device();
+        RangeTest::new(finder.clone())
+            .with_accumulation(self.accumulate)
+            .with_before_step(move |step| device.seed(step_seed(self.seed, step)))
     }
 
     /// The training batches, epoch after shuffled epoch, without end.
-    fn batches(&self) -> impl Iterator<Item = models::batch::Batch> + '_ {
+    fn batches(&self) -> impl Iterator<Item = Batch> + '_ {
         (0u64..).flat_map(|epoch| self.train.epoch(self.batch_size, self.seed, epoch))
     }
 }
 
-/// Sweeps `finder`'s ramp from `model` and `optimizer` (neither is changed). Each point is one
-/// [`Trainer::step_accumulated`] of a trainer whose schedule is the ramp: the step a training
-/// run takes, at the ramp's LR. `on_step(step, lr, loss)` sees each step, e.g. for a progress
-/// bar.
+/// Sweeps `finder`'s ramp from `model` and `optimizer` (neither is changed) through
+/// [`lr_find::RangeTest::sweep`]: each point is the step a training run takes
+/// ([`lr_find::mean_gradients`] over `--accumulate` batches, then the optimizer), at the ramp's
+/// LR. `on_step(step, lr, loss)` sees each step, e.g. for a progress bar.
+///
+/// # Errors
+/// A finder setting out of range.
 pub fn sweep_model(
     model: &Model,
     optimizer: &ScheduledOptimizer,
     input: &SweepInput<'_>,
     finder: &FinderConfig,
-    mut on_step: impl FnMut(u64, f64, f64),
-) -> Sweep {
-    let ramp = Schedule::new(ScheduleConfig::LrRange(finder.ramp.clone()))
-        .expect("FinderConfig::validate checks the ramp");
-    let mut trainer = input.trainer(model, optimizer, ramp);
-    let mut batches = input.batches();
-    let accumulate = input.accumulate.max(1);
-    let mut step = 0u64;
-    let outcome = sweep(finder, |lr| {
-        let micro: Vec<_> = batches.by_ref().take(accumulate).collect();
-        // The sweep has no epochs: its batches run on through the shuffled epochs.
-        let loss = match trainer.step_accumulated(micro.into_iter(), step, 0) {
-            Ok(record) => {
-                debug_assert_eq!(record.lr, lr, "the trainer's schedule is the sweep's ramp");
-                match input.validation {
-                    Some(held_out) => evaluate(trainer.model(), held_out, input.task, 1024).loss,
-                    None => record.train_loss,
-                }
-            }
-            // Not applied; the sweep stops at a loss that is not finite.
-            Err(diverged) => diverged.loss,
-        };
-        on_step(step, lr, loss);
-        step += 1;
-        Ok::<_, std::convert::Infallible>(loss)
-    });
-    match outcome {
-        Ok(s) => s,
-        Err(never) => match never {},
+    on_step: impl FnMut(u64, f64, f64),
+) -> Result<Sweep, RangeTestError> {
+    let mut test = input.range_test(finder).with_on_step(on_step);
+    if let Some(held_out) = input.validation {
+        test = test.with_held_out(move |model| evaluate(model, held_out, input.task, 1024).loss);
     }
+    test.sweep(model, optimizer, input.batches(), loss_of)
 }
 
-/// The training losses of `steps` optimizer steps at the constant `lr` from `model` and
-/// `optimizer` (neither is changed), on the batches a sweep would take; ends at a loss that is
-/// not finite, which it includes.
+/// Probes `lr` ([`lr_find::RangeTest::probe`]) from `model` and `optimizer` (neither is
+/// changed) on the batches a sweep would take, with the training loss.
 ///
 /// # Errors
-/// An LR the constant schedule rejects.
-pub fn probe_losses(
+/// Batches that run out (the input's never do).
+pub fn probe_model(
     model: &Model,
     optimizer: &ScheduledOptimizer,
     input: &SweepInput<'_>,
+    finder: &FinderConfig,
     lr: f64,
-    steps: u64,
-) -> Result<Vec<f64>, RunError> {
-    let constant: ScheduleConfig = toml::from_str(&format!("kind = \"constant\"\nlr = {lr:e}"))
-        .expect("a constant schedule is well-formed TOML");
-    let mut trainer = input.trainer(model, optimizer, Schedule::new(constant)?);
-    let mut batches = input.batches();
-    let mut losses = Vec::with_capacity(steps as usize);
-    for step in 0..steps {
-        let micro: Vec<_> = batches.by_ref().take(input.accumulate.max(1)).collect();
-        match trainer.step_accumulated(micro.into_iter(), step, 0) {
-            Ok(record) => losses.push(record.train_loss),
-            Err(diverged) => {
-                losses.push(diverged.loss);
-                break;
-            }
-        }
-    }
-    Ok(losses)
+) -> Result<ProbeReport, RangeTestError> {
+    let mut test = input.range_test(finder);
+    test.probe(model, optimizer, lr, || input.batches(), loss_of)
+}
+
+/// The loss of a batch, as a training run computes it.
+fn loss_of(model: &Model, batch: Batch) -> Tensor<1> {
+    batch.y.loss(model.forward(batch.x))
 }
 
 /// Puts the probe's verdict into the recommendation: the confirmed LR; after a back-off a
 /// confidence of at most low; none when no probe passed.
 pub fn apply_probe(agreement: &mut SeedAgreement, report: &ProbeReport) {
     agreement.recommended_lr = report.confirmed_lr;
-    if report.confirmed_lr.is_none() {
-        agreement.confidence = Confidence::None;
-    } else if report.backed_off() {
-        agreement.confidence = agreement.confidence.min(Confidence::Low);
-    }
+    agreement.confidence = report.confidence_after(agreement.confidence);
 }
 
 /// Runs the LR range test of `spec` on `backend`, `spec.seeds` times. `on_step(seed index,
@@ -264,7 +221,7 @@ pub fn find(
             &input,
             &spec.finder,
             |step, lr, loss| on_step(i, step, lr, loss),
-        );
+        )?;
         first_model.get_or_insert(model);
         let smoothed = sweep.smoothed();
         let suggestions = suggest_all(&sweep.lrs(), &smoothed);
@@ -292,9 +249,7 @@ pub fn find(
                 accumulate: spec.accumulate,
                 seed,
             };
-            let report = probe::check(swept_lr, |lr| {
-                probe_losses(&model, &optimizer, &input, lr, probe::PROBE_STEPS)
-            })?;
+            let report = probe_model(&model, &optimizer, &input, &spec.finder, swept_lr)?;
             apply_probe(&mut agreement, &report);
             Some(ProbedRecommendation {
                 swept_lr,

@@ -74,6 +74,8 @@ pub enum RunError {
     Schedule(#[from] schedules::ScheduleError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    RangeTest(#[from] lr_find::RangeTestError),
     #[error("{}: {cause}", path.display())]
     Output {
         path: PathBuf,

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use burn::lr_scheduler::LrScheduler;
 use burn::module::Module;
-use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::Device;
 use models::Model;
 use models::batch::Batch;
@@ -105,33 +104,19 @@ impl Trainer {
             .model
             .take()
             .expect("the trainer holds its model between steps");
-        // One batch's gradients go to the optimizer as they are (the bits and the speed of a
-        // plain step); several are averaged through burn's accumulator.
-        let mut single = None;
-        let mut accumulator = GradientsAccumulator::<Model>::new();
-        let mut loss_sum = 0.0;
-        for batch in batches {
-            let loss = batch.y.loss(model.forward(batch.x));
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
+        // The mean loss and its gradients, as a sweep point takes them (lr_find::step).
+        let mut loss_of = |model: &Model, batch: Batch| batch.y.loss(model.forward(batch.x));
+        let (value, grads) = match lr_find::mean_gradients(&model, batches, &mut loss_of) {
+            Ok(found) => found,
+            Err(non_finite) => {
                 self.model = Some(model);
                 return Err(Diverged {
                     step,
                     lr,
-                    loss: value,
+                    loss: non_finite.loss,
                 });
             }
-            loss_sum += value;
-            if count == 1 {
-                single = Some(GradientsParams::from_grads(loss.backward(), &model));
-            } else {
-                let loss = loss.div_scalar(count as f32);
-                accumulator
-                    .accumulate(&model, GradientsParams::from_grads(loss.backward(), &model));
-            }
-        }
-        let grads = single.unwrap_or_else(|| accumulator.grads());
-        let value = loss_sum / count as f64;
+        };
         self.model = Some(self.optimizer.step(lr, momentum, model, grads));
         if self.observe == Observed::Train && self.observe_every == Every::Step {
             self.scheduler.observe(value);

@@ -6,14 +6,14 @@ use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::{Tensor, TensorData};
 use data::spec::prepare;
+use lr_find::{Confidence, FinderConfig, StopReason};
 use models::batch::DeviceData;
 use models::{Model, Task};
 use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
-use schedules::lr_find::{Confidence, FinderConfig, StopReason};
 use train::backend::Backend;
 use train::config::RunConfig;
 use train::lr_find::{
-    FindSpec, Plan, SweepInput, apply_probe, config_with, find, probe_losses, sweep_model,
+    FindSpec, Plan, SweepInput, apply_probe, config_with, find, probe_model, sweep_model,
 };
 
 /// Linear regression on 400 synthetic rows, plain SGD, batch 64 (the file says more).
@@ -81,7 +81,7 @@ fn the_model_and_optimizer_the_sweep_starts_from_are_not_changed() {
         accumulate: 1,
         seed: 0,
     };
-    let sweep = sweep_model(&model, &optimizer, &input, &finder(40), |_, _, _| {});
+    let sweep = sweep_model(&model, &optimizer, &input, &finder(40), |_, _, _| {}).unwrap();
     assert!(
         sweep.points.len() > 10,
         "the sweep trained: {:?}",
@@ -253,10 +253,7 @@ fn the_probe_confirms_a_stable_recommendation_and_backs_off_from_a_divergent_one
         accumulate: 1,
         seed: 0,
     };
-    let report = schedules::lr_find::probe::check(8.0, |lr| {
-        probe_losses(&model, &optimizer, &input, lr, 20)
-    })
-    .unwrap();
+    let report = probe_model(&model, &optimizer, &input, &finder(40), 8.0).unwrap();
     assert!(report.backed_off(), "{:?}", report.probes);
     let confirmed = report.confirmed_lr.expect("a halving below the divergence");
     assert!(confirmed < 2.0, "{confirmed}");

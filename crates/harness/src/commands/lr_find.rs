@@ -2,8 +2,8 @@
 //! bar, print the finding and write the files asked for.
 
 use anyhow::{Result, anyhow, bail};
+use lr_find::FinderConfig;
 use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
-use schedules::lr_find::FinderConfig;
 use train::config::RunConfig;
 use train::lr_find::{FindSpec, Finding, Plan, config_with, default_config, find};
 use train::optimizer::OptimizerSpec;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use schedules::lr_find::FinderConfig;
+use lr_find::FinderConfig;
 use serde_json::json;
 use train::finder_bench::{
     BenchOptions, Event, Goal, Protocol, SetupResult, Summary, Verdict, run_setup, summarize,

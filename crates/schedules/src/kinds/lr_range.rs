@@ -43,6 +43,19 @@ fn default_mode() -> RampMode {
 }
 
 impl LrRangeConfig {
+    /// Checks the ramp on its own, its fields named without a path (`start_lr`, ...).
+    ///
+    /// # Errors
+    /// The first field out of range.
+    pub fn check(&self) -> Result<(), ScheduleError> {
+        self.validate(&Check { path: "" })
+    }
+
+    /// The LR of ramp step `step` (0-based): the same value the schedule gives at that step.
+    pub fn lr(&self, step: u64) -> f64 {
+        self.lr_at(step)
+    }
+
     pub(crate) fn validate(&self, check: &Check) -> Result<(), ScheduleError> {
         check.positive("start_lr", self.start_lr)?;
         check.positive("end_lr", self.end_lr)?;

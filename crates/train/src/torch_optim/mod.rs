@@ -183,3 +183,11 @@ impl Optimizer for TorchOptimizer {
         state.to_device(device)
     }
 }
+
+/// A step with the optimizer's own momentum: what an LR range test takes
+/// ([`lr_find::RangeTest`]).
+impl<M: Module> lr_find::OptimizerStep<M> for ScheduledOptimizer {
+    fn step(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
+        ScheduledOptimizer::step(self, lr, None, module, grads)
+    }
+}

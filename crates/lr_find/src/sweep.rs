@@ -4,10 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::smooth::SmoothedLoss;
-use crate::error::{Check, ScheduleError};
-use crate::kinds::Closed;
-use crate::kinds::lr_range::{LrRangeConfig, RampMode};
+use crate::smooth::SmoothedLoss;
+use schedules::ScheduleError;
+use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
 
 /// How to sweep: the ramp, the smoothing and the stop rule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,25 +41,25 @@ impl FinderConfig {
     /// A [`ScheduleError`] naming the first setting out of range (`start_lr`, `end_lr`,
     /// `num_iters`, `smooth`, `diverge`).
     pub fn validate(&self) -> Result<(), ScheduleError> {
-        let check = Check { path: "" };
-        self.ramp.validate(&check)?;
-        check.range(
-            "smooth",
-            self.smooth,
-            "[0, 1)",
-            (0.0..1.0).contains(&self.smooth),
-        )?;
-        check.range(
-            "diverge",
-            self.diverge,
-            "(1, inf]",
-            self.diverge > 1.0 && !self.diverge.is_nan(),
-        )
+        self.ramp.check()?;
+        let out_of_range =
+            |field: &str, value: f64, range: &'static str| ScheduleError::OutOfRange {
+                field: field.to_string(),
+                value,
+                range,
+            };
+        if !(0.0..1.0).contains(&self.smooth) {
+            return Err(out_of_range("smooth", self.smooth, "[0, 1)"));
+        }
+        if self.diverge <= 1.0 || self.diverge.is_nan() {
+            return Err(out_of_range("diverge", self.diverge, "(1, inf]"));
+        }
+        Ok(())
     }
 
     /// The LR of sweep step `step`.
     pub fn lr_at(&self, step: u64) -> f64 {
-        self.ramp.lr_at(step)
+        self.ramp.lr(step)
     }
 }
 

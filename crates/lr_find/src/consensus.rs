@@ -21,8 +21,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::smooth::centered;
-use super::suggest::{Method, Suggestions, steepest};
+use crate::smooth::centered;
+use crate::suggest::{Method, Suggestions, steepest};
 
 /// The three classic rules whose spread [`Consensus::spread_decades`] reports. They do not
 /// decide the recommendation. `steepest_first_half` is left out: it never looks past the first
@@ -353,9 +353,9 @@ pub fn agree_across_seeds(per_seed: &[Consensus]) -> SeedAgreement {
 
 #[cfg(test)]
 mod tests {
-    use super::super::smooth::smooth;
-    use super::super::suggest::suggest_all;
     use super::*;
+    use crate::smooth::smooth;
+    use crate::suggest::suggest_all;
 
     fn lrs(n: usize) -> Vec<f64> {
         (0..n).map(|i| 1e-7 * 10f64.powf(i as f64 / 10.0)).collect()

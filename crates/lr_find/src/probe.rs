@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::consensus::noise_sigma;
+use crate::consensus::{Confidence, noise_sigma};
 
 /// Optimizer steps of one probe.
 pub const PROBE_STEPS: u64 = 20;
@@ -41,6 +41,18 @@ impl ProbeReport {
     /// The recommendation was lowered.
     pub fn backed_off(&self) -> bool {
         self.probes.first().is_some_and(|p| !p.passed)
+    }
+
+    /// The confidence a recommendation of confidence `swept` keeps after this check: none when
+    /// no LR passed, at most low after a back-off (the sweep was wrong once), else `swept`.
+    pub fn confidence_after(&self, swept: Confidence) -> Confidence {
+        if self.confirmed_lr.is_none() {
+            Confidence::None
+        } else if self.backed_off() {
+            swept.min(Confidence::Low)
+        } else {
+            swept
+        }
     }
 }
 
