@@ -152,7 +152,7 @@ impl Schedule {
         let mut scheduler = crate::Scheduler::new(self.clone());
         let mut lr = 0.0;
         for _ in 0..=k {
-            lr = burn::lr_scheduler::LrScheduler::step(&mut scheduler);
+            lr = scheduler.step();
         }
         Some(lr)
     }

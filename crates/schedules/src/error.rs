@@ -68,6 +68,14 @@ pub enum ScheduleError {
         end: f64,
         pct_start: f64,
     },
+    /// A loss-driven schedule where only the step count can drive it (burn's `LrScheduler`,
+    /// which burn-train's `Learner` steps, never sees the loss).
+    #[error(
+        "{kind} is loss-driven and burn's LrScheduler never sees the loss, so burn-train's Learner \
+         would run it at a constant LR; step a schedules::Scheduler in a loop of your own and feed \
+         it the loss with Observe::observe after each step or epoch"
+    )]
+    LossDriven { kind: &'static str },
 }
 
 /// Joins a field name onto the path of the table it sits in.

@@ -193,6 +193,8 @@ fn field_of(error: &ScheduleError) -> &str {
         | ScheduleError::MilestoneCount { field, .. }
         | ScheduleError::MissingTotalSteps { field }
         | ScheduleError::EmptyPhase { field, .. } => field,
+        // Not a rule of one field: the whole table (validation never gives it).
+        ScheduleError::LossDriven { .. } => "kind",
     }
 }
 

@@ -1,8 +1,6 @@
 //! What `harness schedule` shows before any training: the LR (and momentum) of every step,
 //! the warnings about what users get wrong, and the phase boundaries a plot marks. All pure.
 
-use burn::lr_scheduler::LrScheduler;
-
 use crate::config::{Schedule, ScheduleConfig};
 use crate::scheduler::{Observe, Scheduler};
 

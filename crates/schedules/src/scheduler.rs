@@ -1,10 +1,10 @@
 //! [`Scheduler`], the burn `LrScheduler` over any [`Schedule`], and [`Observe`], the small
 //! extension through which a training loop feeds the loss to loss-driven schedules.
 
-use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::lr_scheduler::{LrScheduler, LrSchedulerRecord};
 
-use crate::config::Schedule;
+use crate::ScheduleError;
+use crate::config::{Schedule, ScheduleConfig};
 use crate::state::State;
 
 /// What a training loop needs from a schedule beyond burn's [`LrScheduler`], which never sees
@@ -22,45 +22,13 @@ pub trait Observe {
     }
 }
 
-/// A schedule a training loop can drive: burn's trait plus [`Observe`].
-pub trait DynamicLr: LrScheduler + Observe {}
-
-impl<T: LrScheduler + Observe> DynamicLr for T {}
-
-/// One of burn's own schedulers (as its config's `init()` builds them), driven like ours:
-/// `step()` gives its base LR, and metrics are ignored. It lets a training loop written against
-/// [`DynamicLr`] run burn's built-in schedules beside ours.
-#[derive(Clone)]
-pub struct Builtin(pub ModuleLrScheduler);
-
-impl std::fmt::Debug for Builtin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Builtin(ModuleLrScheduler)")
-    }
-}
-
-impl LrScheduler for Builtin {
-    fn step(&mut self) -> f64 {
-        self.0.step().base()
-    }
-
-    fn to_record(&self) -> LrSchedulerRecord {
-        self.0.to_record()
-    }
-
-    fn load_record(&mut self, record: LrSchedulerRecord) {
-        // burn's `load_record` consumes the scheduler; a constant stands in for the moment.
-        let scheduler = std::mem::replace(&mut self.0, ModuleLrScheduler::new(0.0));
-        self.0 = scheduler.load_record(record);
-    }
-}
-
-impl Observe for Builtin {
-    fn observe(&mut self, _metric: f64) {}
-}
-
 /// Runs a [`Schedule`], one `step()` per optimizer step: the first call returns the LR of
 /// optimizer step 0, PyTorch's LR right after the scheduler is constructed.
+///
+/// It runs every kind, loss-driven ones included, for a loop that feeds it the loss
+/// ([`Observe::observe`]). So it is deliberately not a burn [`LrScheduler`]: burn-train's
+/// `Learner` would never feed it the loss. For the `Learner`, convert a schedule into
+/// [`StepDriven`], which refuses loss-driven kinds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scheduler {
     schedule: Schedule,
@@ -95,8 +63,9 @@ impl From<Schedule> for Scheduler {
     }
 }
 
-impl LrScheduler for Scheduler {
-    fn step(&mut self) -> f64 {
+impl Scheduler {
+    /// The LR of the next optimizer step.
+    pub fn step(&mut self) -> f64 {
         // The state sits at the step last returned; the first call returns step 0 as is.
         if self.steps > 0 {
             self.state.advance(self.schedule.config());
@@ -105,15 +74,67 @@ impl LrScheduler for Scheduler {
         self.state.lr(self.schedule.config())
     }
 
-    fn to_record(&self) -> LrSchedulerRecord {
+    /// The whole state: loaded into a scheduler of the same schedule, the sequence continues
+    /// identically.
+    pub fn to_record(&self) -> LrSchedulerRecord {
         LrSchedulerRecord::new()
             .with_scalar("steps", self.steps)
             .with_record("state", self.state.to_record())
     }
 
-    fn load_record(&mut self, record: LrSchedulerRecord) {
+    /// Restores the state [`Scheduler::to_record`] saved.
+    pub fn load_record(&mut self, record: LrSchedulerRecord) {
         self.steps = record.scalar("steps").unwrap_or(0);
         self.state = State::from_record(self.schedule.config(), &record.record("state"));
+    }
+}
+
+/// A [`Scheduler`] whose schedule depends on the step count only: a burn [`LrScheduler`],
+/// for burn-train's `Learner` (`Learner::new(model, optimizer, scheduler)`) or any code that
+/// steps one. Built with `try_from` a schedule or a kind's config, which refuses loss-driven
+/// kinds ([`ScheduleError::LossDriven`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepDriven(Scheduler);
+
+impl StepDriven {
+    /// The momentum of the step whose LR the last `step()` returned, for kinds that cycle it;
+    /// burn's optimizers keep their own, so apply it yourself if you want it.
+    pub fn momentum(&self) -> Option<f64> {
+        self.0.momentum()
+    }
+}
+
+impl TryFrom<Schedule> for StepDriven {
+    type Error = ScheduleError;
+    fn try_from(schedule: Schedule) -> Result<Self, ScheduleError> {
+        if schedule.config().is_loss_driven() {
+            return Err(ScheduleError::LossDriven {
+                kind: schedule.config().kind(),
+            });
+        }
+        Ok(Self(Scheduler::new(schedule)))
+    }
+}
+
+impl TryFrom<ScheduleConfig> for StepDriven {
+    type Error = ScheduleError;
+    /// Validates `config` first.
+    fn try_from(config: ScheduleConfig) -> Result<Self, ScheduleError> {
+        Self::try_from(Schedule::new(config)?)
+    }
+}
+
+impl LrScheduler for StepDriven {
+    fn step(&mut self) -> f64 {
+        self.0.step()
+    }
+
+    fn to_record(&self) -> LrSchedulerRecord {
+        self.0.to_record()
+    }
+
+    fn load_record(&mut self, record: LrSchedulerRecord) {
+        self.0.load_record(record);
     }
 }
 
@@ -129,10 +150,9 @@ impl Observe for Scheduler {
 
 #[cfg(test)]
 mod tests {
-    use burn::lr_scheduler::exponential::ExponentialLrSchedulerConfig;
+    use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 
     use super::*;
-    use crate::ScheduleConfig;
 
     fn ours(text: &str) -> Scheduler {
         let config: ScheduleConfig = toml::from_str(text).unwrap();
@@ -140,28 +160,28 @@ mod tests {
     }
 
     #[test]
-    fn plugs_into_burns_module_scheduler() {
+    fn a_step_driven_schedule_plugs_into_burns_module_scheduler() {
         // `Learner::new` takes `impl Into<ModuleLrScheduler>`: ours converts and keeps its LRs.
+        let config: ScheduleConfig =
+            toml::from_str("kind = 'one_cycle'\nmax_lr = 0.1\ntotal_steps = 20").unwrap();
         let mut scheduler = ours("kind = 'one_cycle'\nmax_lr = 0.1\ntotal_steps = 20");
-        let mut in_burn = ModuleLrScheduler::from(scheduler.clone());
+        let mut in_burn = ModuleLrScheduler::from(StepDriven::try_from(config).unwrap());
         for _ in 0..20 {
             assert_eq!(in_burn.step().base(), scheduler.step());
         }
     }
 
     #[test]
-    fn burns_builtin_runs_beside_ours() {
-        let burn_exponential = ExponentialLrSchedulerConfig::new(0.1, 0.5).init().unwrap();
-        let mut builtin = Builtin(burn_exponential);
-        let mut scheduler = ours("kind = 'exponential'\nlr = 0.1\ngamma = 0.5");
-        let loop_view: &mut dyn DynamicLr = &mut builtin;
-        loop_view.observe(1.0);
-        assert_eq!(loop_view.momentum(), None);
-        for _ in 0..10 {
-            assert_eq!(builtin.step(), scheduler.step());
+    fn a_loss_driven_schedule_is_refused_where_nothing_feeds_it_the_loss() {
+        for text in [
+            "kind = 'reduce_on_plateau'\nlr = 0.1",
+            "kind = 'warmup'\nwarmup_steps = 3\n[then]\nkind = 'loss_spike'\nlr = 0.1",
+        ] {
+            let config: ScheduleConfig = toml::from_str(text).unwrap();
+            let kind = config.kind();
+            let err = StepDriven::try_from(config).unwrap_err();
+            assert_eq!(err, ScheduleError::LossDriven { kind }, "{text}");
+            assert!(err.to_string().contains("Observe::observe"), "{err}");
         }
-        // burn's own `load_record` goes through `Device::default()`, which panics in a build
-        // without a tensor backend such as this crate's; ours reads plain scalars, so the
-        // resume tests (tests/resume.rs) need no backend.
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use burn::lr_scheduler::{LrScheduler, LrSchedulerRecord};
+use burn::lr_scheduler::LrSchedulerRecord;
 use common::{EXAMPLES, losses, schedule};
 use schedules::{KINDS, Observe, Scheduler};
 

@@ -17,6 +17,9 @@ use lr_find::{
 use models::batch::Batch;
 use models::batch::DeviceData;
 use models::{Model, Task};
+use schedules::kinds::constant::ConstantConfig;
+use schedules::kinds::cosine::CosineConfig;
+use schedules::kinds::one_cycle::OneCycleConfig;
 use schedules::{Schedule, ScheduleConfig};
 
 use crate::backend::Backend;
@@ -328,13 +331,7 @@ pub fn one_cycle_factor(optimizer: &OptimizerSpec) -> f64 {
 
 /// The `base_momentum` a written one-cycle schedule gets: the schedule's own default.
 fn one_cycle_base_momentum() -> f64 {
-    let written: ScheduleConfig =
-        toml::from_str("kind = \"one_cycle\"\nmax_lr = 1.0\ntotal_steps = 1")
-            .expect("a one-cycle schedule with its defaults is well-formed TOML");
-    match written {
-        ScheduleConfig::OneCycle(c) => c.base_momentum,
-        _ => unreachable!("the kind is one_cycle"),
-    }
+    OneCycleConfig::new(1.0, 1).base_momentum
 }
 
 /// The schedule a written config trains with.
@@ -367,16 +364,11 @@ pub fn config_with(
         });
     }
     let total = epochs * steps_per_epoch;
-    let text = match plan {
-        Plan::OneCycle => format!(
-            "kind = \"one_cycle\"\nmax_lr = {:e}\ntotal_steps = {total}",
-            lr * one_cycle_factor(&base.optimizer)
-        ),
-        Plan::Cosine => format!("kind = \"cosine\"\nlr = {lr:e}\nt_max = {total}"),
-        Plan::Constant => format!("kind = \"constant\"\nlr = {lr:e}"),
+    let schedule: ScheduleConfig = match plan {
+        Plan::OneCycle => OneCycleConfig::new(lr * one_cycle_factor(&base.optimizer), total).into(),
+        Plan::Cosine => CosineConfig::new(lr, total).into(),
+        Plan::Constant => ConstantConfig::new(lr).into(),
     };
-    let schedule: ScheduleConfig =
-        toml::from_str(&text).expect("the written schedules are well-formed TOML");
     Schedule::new(schedule.clone())?;
     let mut config = base.clone();
     config.schedule = schedule;

@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::lr_scheduler::LrScheduler;
 use burn::module::Module;
 use burn::tensor::Device;
 use models::Model;

@@ -21,7 +21,7 @@ pub struct CosineRestartsConfig {
     pub eta_min: f64,
 }
 
-fn default_t_mult() -> u64 {
+pub(crate) fn default_t_mult() -> u64 {
     1
 }
 

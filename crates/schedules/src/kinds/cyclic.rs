@@ -40,19 +40,19 @@ pub struct CyclicConfig {
     pub max_momentum: f64,
 }
 
-fn default_step_size_up() -> u64 {
+pub(crate) fn default_step_size_up() -> u64 {
     2000
 }
-fn default_mode() -> CyclicMode {
+pub(crate) fn default_mode() -> CyclicMode {
     CyclicMode::Triangular
 }
 pub(crate) fn default_true() -> bool {
     true
 }
-fn default_base_momentum() -> f64 {
+pub(crate) fn default_base_momentum() -> f64 {
     0.8
 }
-fn default_max_momentum() -> f64 {
+pub(crate) fn default_max_momentum() -> f64 {
     0.9
 }
 

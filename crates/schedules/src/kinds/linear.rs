@@ -22,11 +22,11 @@ pub struct LinearConfig {
     pub total_iters: u64,
 }
 
-fn default_start_factor() -> f64 {
+pub(crate) fn default_start_factor() -> f64 {
     1.0 / 3.0
 }
 
-fn default_total_iters() -> u64 {
+pub(crate) fn default_total_iters() -> u64 {
     5
 }
 

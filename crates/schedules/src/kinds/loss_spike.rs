@@ -29,13 +29,13 @@ pub struct LossSpikeConfig {
     pub min_lr: f64,
 }
 
-fn default_spike_threshold() -> f64 {
+pub(crate) fn default_spike_threshold() -> f64 {
     1.1
 }
-fn default_decay() -> SpikeDecay {
+pub(crate) fn default_decay() -> SpikeDecay {
     SpikeDecay::Divide
 }
-fn default_min_lr() -> f64 {
+pub(crate) fn default_min_lr() -> f64 {
     1e-6
 }
 

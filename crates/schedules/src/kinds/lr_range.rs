@@ -29,16 +29,16 @@ pub struct LrRangeConfig {
     pub mode: RampMode,
 }
 
-fn default_start_lr() -> f64 {
+pub(crate) fn default_start_lr() -> f64 {
     1e-7
 }
-fn default_end_lr() -> f64 {
+pub(crate) fn default_end_lr() -> f64 {
     10.0
 }
-fn default_num_iters() -> u64 {
+pub(crate) fn default_num_iters() -> u64 {
     100
 }
-fn default_mode() -> RampMode {
+pub(crate) fn default_mode() -> RampMode {
     RampMode::Exp
 }
 

@@ -65,22 +65,22 @@ pub struct OneCycleConfig {
     pub max_momentum: f64,
 }
 
-fn default_pct_start() -> f64 {
+pub(crate) fn default_pct_start() -> f64 {
     0.3
 }
-fn default_anneal() -> Anneal {
+pub(crate) fn default_anneal() -> Anneal {
     Anneal::Cos
 }
-fn default_div_factor() -> f64 {
+pub(crate) fn default_div_factor() -> f64 {
     25.0
 }
-fn default_final_div_factor() -> f64 {
+pub(crate) fn default_final_div_factor() -> f64 {
     1e4
 }
-fn default_base_momentum() -> f64 {
+pub(crate) fn default_base_momentum() -> f64 {
     0.85
 }
-fn default_max_momentum() -> f64 {
+pub(crate) fn default_max_momentum() -> f64 {
     0.95
 }
 

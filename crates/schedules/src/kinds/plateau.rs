@@ -45,22 +45,22 @@ pub struct PlateauConfig {
     pub eps: f64,
 }
 
-fn default_mode() -> PlateauMode {
+pub(crate) fn default_mode() -> PlateauMode {
     PlateauMode::Min
 }
-fn default_factor() -> f64 {
+pub(crate) fn default_factor() -> f64 {
     0.1
 }
-fn default_patience() -> u64 {
+pub(crate) fn default_patience() -> u64 {
     10
 }
-fn default_threshold() -> f64 {
+pub(crate) fn default_threshold() -> f64 {
     1e-4
 }
-fn default_threshold_mode() -> ThresholdMode {
+pub(crate) fn default_threshold_mode() -> ThresholdMode {
     ThresholdMode::Rel
 }
-fn default_eps() -> f64 {
+pub(crate) fn default_eps() -> f64 {
     1e-8
 }
 

@@ -17,7 +17,7 @@ pub struct PolynomialConfig {
     pub power: f64,
 }
 
-fn default_total_iters() -> u64 {
+pub(crate) fn default_total_iters() -> u64 {
     5
 }
 
