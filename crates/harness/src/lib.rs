@@ -10,6 +10,9 @@
 //! - [`plot`]: PNG/SVG line charts (plotters with an embedded font, so no system fonts).
 //! - [`plot_landscape`]: the figure of `harness landscape`: trajectories over a contour plot.
 
+// The doc comments of cli.rs are `--help` text, written for a terminal: `<config>` and
+// `[model]` there are words, not HTML or links.
+#[allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 pub mod cli;
 pub mod commands;
 pub mod finding;

@@ -17,11 +17,11 @@
 //! - [`module`]: the range test on a burn module; [`step`]: one optimizer step's gradients
 //!   over one or more mini-batches, the step the harness's trainer takes too.
 //! - [`analysis`]: a sweep's suggestions and recommendation in one call, and several seeds'.
-//! - [`smooth`]: the debiased exponential moving average of the loss, and the zero-lag
+//! - [`smooth`](mod@smooth): the debiased exponential moving average of the loss, and the zero-lag
 //!   centred curve the recommendation is read from.
-//! - [`sweep`]: the ramp, the stop rule and the points it records.
+//! - [`sweep`](mod@sweep): the ramp, the stop rule and the points it records.
 //! - [`suggest`]: `steepest`, `minimum`, `valley` and `steepest_first_half`.
-//! - [`consensus`]: the recommended LR (the lowest point of the zero-lag curve) with a
+//! - [`consensus`](mod@consensus): the recommended LR (the lowest point of the zero-lag curve) with a
 //!   confidence from the descent's width and depth in noise, or "no usable descent"; the
 //!   spread of the classic methods and of the seeds, in decades.
 //! - [`probe`]: the finder's check of its own answer: a short run at the recommended LR,

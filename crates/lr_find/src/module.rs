@@ -1,9 +1,10 @@
 //! The range test on any burn module: [`RangeTest::sweep`] raises the LR step by step on a
 //! copy of a model and its optimizer, and [`RangeTest::probe`] checks an answer with short runs
 //! from the same start. The model, the optimizer, the batches and the loss are the caller's:
-//! any [`Module`], burn's [`ModuleOptimizer`] (or an [`OptimizerStep`] of one's own), any
-//! iterator of batches (a burn `DataLoader`'s, say) and a closure from model and batch to the
-//! loss. Neither the model nor the optimizer passed in is changed.
+//! any [`Module`], burn's [`ModuleOptimizer`](burn::optim::ModuleOptimizer) (or an
+//! [`OptimizerStep`] of one's own), any iterator of batches (a burn `DataLoader`'s, say) and a
+//! closure from model and batch to the loss. Neither the model nor the optimizer passed in is
+//! changed.
 //!
 //! ```
 //! use burn::module::Module;

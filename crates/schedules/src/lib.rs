@@ -16,7 +16,7 @@
 //! - [`scheduler`]: [`Scheduler`], which runs any schedule and takes the loss through
 //!   [`Observe`]; [`StepDriven`], the burn [`LrScheduler`] for burn-train's `Learner`, which
 //!   refuses loss-driven kinds (nothing there would feed them the loss).
-//! - [`file`]: reading a schedule from a schedule file or a run config's `[schedule]` table.
+//! - [`file`](mod@file): reading a schedule from a schedule file or a run config's `[schedule]` table.
 //! - [`preview`]: LRs for N steps, lints and phase markers, as `harness schedule` shows them.
 //!
 //! # Example

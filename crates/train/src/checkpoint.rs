@@ -122,7 +122,7 @@ pub fn save(
 const RECORD_LIMIT: bounded::Limit = bounded::Limit::new(4 << 30, "a checkpoint's record");
 
 /// Checks that the checkpoint's recorded files, which burn reads by path, are regular files
-/// within [`RECORD_LIMIT`].
+/// within `RECORD_LIMIT` bytes.
 ///
 /// # Errors
 /// A missing, irregular or oversized file, named.

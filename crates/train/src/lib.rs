@@ -3,7 +3,7 @@
 //!
 //! # Crate map
 //! - [`backend`]: the backend chosen at run time among those compiled in.
-//! - [`bench`]: what `harness bench` measures: throughput, latency, memory, start-up, an epoch.
+//! - [`bench`](mod@bench): what `harness bench` measures: throughput, latency, memory, start-up, an epoch.
 //! - [`checkpoint`]: what a run saves to continue exactly, and which checkpoints it keeps.
 //! - [`config`]: the run config (`[data]`, `[model]`, `[optimizer]`, `[schedule]`, `[train]`).
 //! - [`experiment`]: experiment files of `harness compare`: runs made from a base by overrides.
@@ -15,7 +15,7 @@
 //!   momentum and PyTorch's global-norm clipping (checked against recorded PyTorch runs).
 //! - [`trainer`]: a run's model, optimizer and schedule between steps, one step, the end of an
 //!   epoch, checkpoints, and early stopping as a decision.
-//! - [`run`]: the training loop; [`records`]: metrics files; [`reference`]: the least-squares
+//! - [`run`]: the training loop; [`records`]: metrics files; [`reference`](mod@reference): the least-squares
 //!   yardstick of linear models.
 
 pub mod backend;

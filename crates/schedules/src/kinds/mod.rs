@@ -1,10 +1,10 @@
 //! One file per schedule family: its TOML config (serde, PyTorch's defaults), its validation
 //! rules, and its maths as pure functions.
 //!
-//! Two shapes of maths exist. [`Chain`] kinds follow PyTorch's *chainable* form, where the LR
+//! Two shapes of maths exist. `Chain` kinds follow PyTorch's *chainable* form, where the LR
 //! of step `k` is computed from the LR of step `k - 1` (StepLR, CosineAnnealingLR, ...): we
 //! replay the same recurrence, operation for operation, so the values agree with PyTorch to the
-//! last bit rather than to the ulp-level drift a closed form would show. [`Closed`] kinds are a
+//! last bit rather than to the ulp-level drift a closed form would show. `Closed` kinds are a
 //! function of the step alone, as in PyTorch (CyclicLR, OneCycleLR, SGDR, the LR range ramp).
 
 pub mod constant;
