@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 use train::config::RunConfig;
+use train::records::Summary;
 
 use crate::plot::{Chart, Series};
 
@@ -24,7 +25,7 @@ pub struct RunResult {
     pub config: Option<RunConfig>,
     pub status: Status,
     /// `summary.json`, when the run finished.
-    pub summary: Map<String, Value>,
+    pub summary: Option<Summary>,
     /// `(epoch, mean train loss)` of every finished epoch.
     pub epoch_losses: Vec<(u64, f64)>,
     /// `(step, lr)`, thinned to at most [`MAX_POINTS`] for plotting; the last step is kept.
@@ -42,42 +43,30 @@ pub const CONVERGED_WITHIN: f64 = 0.02;
 pub const MAX_POINTS: usize = 2000;
 
 impl RunResult {
-    /// Reads what the run in `dir` left: `summary.json` (absent if it failed) and the metrics.
+    /// Reads what the run in `dir` left ([`train::records::read_run`]): `summary.json` (absent
+    /// if it failed) and the records of its steps and epochs.
     pub fn read(name: &str, config: Option<RunConfig>, status: Status, dir: &Path) -> Self {
-        // A run's files, each bounded: what a run may write is a few hundred bytes a step.
-        let read = |name: &str, limit: u64| {
-            bounded::read_to_string(&dir.join(name), bounded::Limit::new(limit, "a run's file"))
-        };
-        let summary = read("summary.json", 1 << 20)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
-            .unwrap_or_default();
-        let epoch_losses = read("metrics.jsonl", 1 << 30)
-            .map(|t| epoch_losses(&t))
-            .unwrap_or_default();
-        let csv = read("metrics.csv", 1 << 30).unwrap_or_default();
-        let all_lrs = step_lrs(&csv);
-        let initial_loss = csv
-            .lines()
-            .nth(1)
-            .and_then(|row| row.split(',').nth(4)?.parse().ok());
+        let records = train::records::read_run(dir);
+        let all_lrs: Vec<(u64, f64)> = records.steps.iter().map(|s| (s.step, s.lr)).collect();
         Self {
             name: name.to_string(),
             config,
             status,
-            summary,
-            epoch_losses,
+            summary: records.summary,
+            epoch_losses: records
+                .epochs
+                .iter()
+                .map(|e| (e.epoch, e.train_loss))
+                .collect(),
             final_lr: all_lrs.last().map(|&(_, lr)| lr),
             lrs: thin(&all_lrs, MAX_POINTS),
-            initial_loss,
+            initial_loss: records.steps.first().map(|s| s.train_loss),
         }
     }
 
     /// `test_accuracy` for classification, `test_rmse` for regression.
     pub fn test_metric(&self) -> Option<(&'static str, f64)> {
-        ["test_accuracy", "test_rmse"]
-            .into_iter()
-            .find_map(|k| self.summary.get(k).and_then(Value::as_f64).map(|v| (k, v)))
+        self.summary.as_ref()?.test_metric()
     }
 
     /// `1 − loss(epoch n) / loss(step 0)`: how much of the starting loss the first `n` epochs
@@ -96,40 +85,15 @@ impl RunResult {
 
     /// Within [`CONVERGED_WITHIN`] of least squares; `None` without a reference (not linear).
     pub fn converged(&self) -> Option<bool> {
-        let reference = self.number("reference_test_rmse")?;
-        let rmse = self.number("test_rmse");
+        let summary = self.summary.as_ref()?;
+        let reference = summary.reference_test_rmse?;
         Some(
             self.status == Status::Ok
-                && rmse.is_some_and(|r| r <= reference * (1.0 + CONVERGED_WITHIN)),
+                && summary
+                    .test_rmse
+                    .is_some_and(|r| r <= reference * (1.0 + CONVERGED_WITHIN)),
         )
     }
-
-    fn number(&self, key: &str) -> Option<f64> {
-        self.summary.get(key).and_then(Value::as_f64)
-    }
-}
-
-/// `(epoch, train_loss)` of the epoch lines of `metrics.jsonl`.
-fn epoch_losses(jsonl: &str) -> Vec<(u64, f64)> {
-    jsonl
-        .lines()
-        .filter(|l| l.contains("\"type\":\"epoch\""))
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter_map(|v| Some((v["epoch"].as_u64()?, v["train_loss"].as_f64()?)))
-        .collect()
-}
-
-/// `(step, lr)` of every row of `metrics.csv` (columns `step,epoch,lr,...`).
-fn step_lrs(csv: &str) -> Vec<(u64, f64)> {
-    csv.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let mut cells = l.split(',');
-            let step = cells.next()?.parse().ok()?;
-            let lr = cells.nth(1)?.parse().ok()?;
-            Some((step, lr))
-        })
-        .collect()
 }
 
 /// At most `max` points, evenly spaced, the last always kept.
@@ -178,9 +142,12 @@ pub fn markdown(name: &str, description: &str, first_epochs: u64, runs: &[RunRes
         .iter()
         .find_map(|r| r.test_metric().map(|(k, _)| k))
         .unwrap_or("test metric");
-    let with_reference = runs
-        .iter()
-        .any(|r| r.number("reference_test_rmse").is_some());
+    let with_reference = runs.iter().any(|r| {
+        r.summary
+            .as_ref()
+            .and_then(|s| s.reference_test_rmse)
+            .is_some()
+    });
     let _ = write!(
         t,
         "| run | status | {metric} |{} final train loss | final LR | loss reduction by epoch {first_epochs} | wall s | optimizer | schedule | batch | epochs |\n|---|---|---|{}---|---|---|---|---|---|---|---|\n",
@@ -198,7 +165,10 @@ pub fn markdown(name: &str, description: &str, first_epochs: u64, runs: &[RunRes
         };
         let metric_value = r.test_metric().map(|(_, v)| v);
         let reference = if with_reference {
-            let gap = match (metric_value, r.number("reference_test_rmse")) {
+            let gap = match (
+                metric_value,
+                r.summary.as_ref().and_then(|s| s.reference_test_rmse),
+            ) {
                 (Some(v), Some(reference)) => format!("{:+.2}%", 100.0 * (v / reference - 1.0)),
                 _ => "-".into(),
             };
@@ -224,12 +194,12 @@ pub fn markdown(name: &str, description: &str, first_epochs: u64, runs: &[RunRes
             "| {} | {status} | {} |{reference} {} | {} | {} | {} | {optimizer} | {schedule} | {batch} | {epochs} |",
             r.name,
             number_text(metric_value, 4),
-            number_text(r.number("final_train_loss"), 4),
+            number_text(r.summary.as_ref().and_then(|s| s.final_train_loss), 4),
             r.final_lr
                 .map_or_else(|| "-".into(), |lr| format!("{lr:.3e}")),
             r.loss_reduction(first_epochs)
                 .map_or_else(|| "-".into(), |x| format!("{:.1}%", 100.0 * x)),
-            number_text(r.number("wall_seconds"), 1),
+            number_text(r.summary.as_ref().map(|s| s.wall_seconds), 1),
         );
     }
     let _ = writeln!(
@@ -293,6 +263,11 @@ pub fn json(name: &str, first_epochs: u64, runs: &[RunResult]) -> Value {
             };
             o.insert("status".into(), json!(status));
             o.insert("reason".into(), json!(reason));
+            let fields = r
+                .summary
+                .as_ref()
+                .and_then(|s| serde_json::to_value(s).ok())
+                .unwrap_or_default();
             for key in [
                 "test_accuracy",
                 "test_rmse",
@@ -305,7 +280,7 @@ pub fn json(name: &str, first_epochs: u64, runs: &[RunResult]) -> Value {
                 "steps",
                 "wall_seconds",
             ] {
-                if let Some(v) = r.summary.get(key) {
+                if let Some(v) = fields.get(key) {
                     o.insert(key.into(), v.clone());
                 }
             }
@@ -402,18 +377,12 @@ mod tests {
     }
 
     #[test]
-    fn lrs_from_the_csv() {
-        let csv = "step,epoch,lr,momentum\n0,1,0.5,\n1,1,0.25,0.9\nbad\n";
-        assert_eq!(step_lrs(csv), [(0, 0.5), (1, 0.25)]);
-    }
-
-    #[test]
     fn loss_reduction_over_the_first_epochs() {
         let r = RunResult {
             name: "a".into(),
             config: None,
             status: Status::Ok,
-            summary: Map::new(),
+            summary: None,
             epoch_losses: vec![(1, 4.0), (2, 2.0), (3, 1.0)],
             lrs: vec![],
             final_lr: None,
@@ -423,12 +392,5 @@ mod tests {
         // epoch counts.
         assert_eq!(r.loss_reduction(2), Some(0.75));
         assert_eq!(r.loss_reduction(10), Some(0.875));
-    }
-
-    #[test]
-    fn epoch_lines_of_the_jsonl() {
-        let jsonl =
-            "{\"step\":0,\"type\":\"step\"}\n{\"epoch\":1,\"train_loss\":2.5,\"type\":\"epoch\"}\n";
-        assert_eq!(epoch_losses(jsonl), [(1, 2.5)]);
     }
 }

@@ -398,9 +398,8 @@ fn train_at(
     remove_quietly(&folder);
     let (value, r2) = match outcome {
         Ok(o) => {
-            let get = |key: &str| o.summary.get(key).and_then(serde_json::Value::as_f64);
-            let value = get("test_accuracy").or_else(|| get("test_rmse"));
-            (value.filter(|v| v.is_finite()), get("test_r2"))
+            let value = o.summary.test_metric().map(|(_, value)| value);
+            (value.filter(|v| v.is_finite()), o.summary.test_r2)
         }
         Err(RunError::Diverged { .. }) => (None, None),
         Err(e) => return Err(e),

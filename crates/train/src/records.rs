@@ -41,26 +41,64 @@ pub struct EpochRecord {
     pub elapsed_seconds: f64,
 }
 
-const CSV_HEADER: &str = "step,epoch,lr,momentum,train_loss,samples_per_sec,val_loss,val_accuracy,val_rmse,val_mae,val_r2,elapsed_seconds";
+/// One row of `metrics.csv`: a step, with its epoch's figures on the epoch's last step. The
+/// column names are the field names; the file is written and read through this type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CsvRow {
+    pub step: u64,
+    pub epoch: u64,
+    pub lr: f64,
+    pub momentum: Option<f64>,
+    pub train_loss: f64,
+    pub samples_per_sec: f64,
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    pub val_rmse: Option<f64>,
+    pub val_mae: Option<f64>,
+    pub val_r2: Option<f64>,
+    pub elapsed_seconds: Option<f64>,
+}
+
+impl CsvRow {
+    fn new(r: &StepRecord, epoch_end: Option<&EpochRecord>) -> Self {
+        let v = epoch_end.and_then(|e| e.validation.as_ref());
+        Self {
+            step: r.step,
+            epoch: r.epoch,
+            lr: r.lr,
+            momentum: r.momentum,
+            train_loss: r.train_loss,
+            samples_per_sec: r.samples_per_sec,
+            val_loss: v.map(|v| v.loss),
+            val_accuracy: v.and_then(|v| v.accuracy),
+            val_rmse: v.and_then(|v| v.rmse),
+            val_mae: v.and_then(|v| v.mae),
+            val_r2: v.and_then(|v| v.r2),
+            elapsed_seconds: epoch_end.map(|e| e.elapsed_seconds),
+        }
+    }
+}
 
 /// Appends records to `metrics.csv` and `metrics.jsonl` in the run folder.
 pub struct MetricsWriter {
-    csv: BufWriter<File>,
+    csv: csv::Writer<BufWriter<File>>,
     jsonl: BufWriter<File>,
 }
 
-fn cell(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| v.to_string())
+fn csv_error(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
 }
 
 impl MetricsWriter {
-    /// Creates both files (with the CSV header).
+    /// Creates both files; the CSV header goes in with the first row.
     ///
     /// # Errors
     /// The folder cannot be written.
     pub fn create(dir: &Path) -> std::io::Result<Self> {
-        let mut csv = BufWriter::new(File::create(dir.join("metrics.csv"))?);
-        writeln!(csv, "{CSV_HEADER}")?;
+        let csv = csv::Writer::from_writer(BufWriter::new(File::create(dir.join("metrics.csv"))?));
         let jsonl = BufWriter::new(File::create(dir.join("metrics.jsonl"))?);
         Ok(Self { csv, jsonl })
     }
@@ -70,23 +108,9 @@ impl MetricsWriter {
     /// # Errors
     /// A write fails.
     pub fn step(&mut self, r: &StepRecord, epoch_end: Option<&EpochRecord>) -> std::io::Result<()> {
-        let v = epoch_end.and_then(|e| e.validation.as_ref());
-        writeln!(
-            self.csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
-            r.step,
-            r.epoch,
-            r.lr,
-            cell(r.momentum),
-            r.train_loss,
-            r.samples_per_sec,
-            cell(v.map(|v| v.loss)),
-            cell(v.and_then(|v| v.accuracy)),
-            cell(v.and_then(|v| v.rmse)),
-            cell(v.and_then(|v| v.mae)),
-            cell(v.and_then(|v| v.r2)),
-            cell(epoch_end.map(|e| e.elapsed_seconds)),
-        )?;
+        self.csv
+            .serialize(CsvRow::new(r, epoch_end))
+            .map_err(csv_error)?;
         let mut line = serde_json::to_value(r).expect("records serialize");
         line["type"] = "step".into();
         writeln!(self.jsonl, "{line}")
@@ -177,5 +201,194 @@ impl MetricsWriter {
             }
         }
         Ok(writer)
+    }
+}
+
+/// `summary.json`: what a finished run reports. The fields are in the file's key order
+/// (alphabetical); a figure that does not apply to the task is left out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub backend: String,
+    /// The epoch of the lowest validation loss (0 without validation).
+    pub best_epoch: u64,
+    pub burn_version: String,
+    pub device: String,
+    pub epochs_completed: usize,
+    pub final_train_loss: Option<f64>,
+    pub harness_version: String,
+    /// For a linear regressor: the least-squares fit's test RMSE on the same split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_test_rmse: Option<f64>,
+    pub seed: u64,
+    pub steps: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<f64>,
+    pub test_loss: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_mae: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_r2: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_rmse: Option<f64>,
+    pub wall_seconds: f64,
+}
+
+/// The burn this harness is built on, for the record.
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// The most a `summary.json` may hold.
+const SUMMARY_LIMIT: bounded::Limit = bounded::Limit::new(1 << 20, "a summary.json");
+
+impl Summary {
+    /// The name and value of the test metric: `test_accuracy` for classification, `test_rmse`
+    /// for regression.
+    pub fn test_metric(&self) -> Option<(&'static str, f64)> {
+        match (self.test_accuracy, self.test_rmse) {
+            (Some(accuracy), _) => Some(("test_accuracy", accuracy)),
+            (None, Some(rmse)) => Some(("test_rmse", rmse)),
+            (None, None) => None,
+        }
+    }
+
+    /// `summary.json` as written: pretty JSON and a newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("summaries serialize") + "\n"
+    }
+
+    /// Reads the `summary.json` of the run folder `dir`.
+    ///
+    /// # Errors
+    /// The file is missing, too large or not a summary.
+    pub fn read(dir: &Path) -> Result<Self, String> {
+        let path = dir.join("summary.json");
+        let text = bounded::read_to_string(&path, SUMMARY_LIMIT)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// What a run folder holds, read back by the code that wrote it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunRecords {
+    pub steps: Vec<StepRecord>,
+    pub epochs: Vec<EpochRecord>,
+    /// `None` when the run did not finish (or its summary cannot be read).
+    pub summary: Option<Summary>,
+}
+
+/// Reads the run folder `dir`: every step and epoch of `metrics.jsonl` and `summary.json`.
+/// What is missing or unreadable is left empty: a failed run's folder reads as far as it got.
+pub fn read_run(dir: &Path) -> RunRecords {
+    let (steps, epochs) = read_history(dir, u64::MAX, u64::MAX).unwrap_or_default();
+    RunRecords {
+        steps,
+        epochs,
+        summary: Summary::read(dir).ok(),
+    }
+}
+
+/// Reads the rows of `metrics.csv` in `dir`, by column name.
+///
+/// # Errors
+/// The file cannot be read or a row is not a [`CsvRow`].
+pub fn read_csv(dir: &Path) -> Result<Vec<CsvRow>, String> {
+    let path = dir.join("metrics.csv");
+    let text = bounded::read_to_string(&path, METRICS_LIMIT)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(step: u64, epoch: u64) -> StepRecord {
+        StepRecord {
+            step,
+            epoch,
+            lr: 0.1 / (step + 1) as f64,
+            momentum: step.is_multiple_of(2).then_some(0.9),
+            train_loss: 2.5 - step as f64 * 0.1,
+            samples_per_sec: 1000.0,
+        }
+    }
+
+    #[test]
+    fn what_the_writer_writes_the_readers_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let steps: Vec<StepRecord> = (0..4).map(|s| step(s, s / 2)).collect();
+        let epochs = vec![
+            EpochRecord {
+                epoch: 0,
+                train_loss: 2.45,
+                validation: Some(Evaluation {
+                    loss: 2.4,
+                    accuracy: Some(0.5),
+                    ..Evaluation::default()
+                }),
+                elapsed_seconds: 1.5,
+            },
+            EpochRecord {
+                epoch: 1,
+                train_loss: 2.25,
+                validation: None,
+                elapsed_seconds: 3.0,
+            },
+        ];
+        let mut writer = MetricsWriter::rewrite(dir.path(), &steps, &epochs).unwrap();
+        writer.flush().unwrap();
+        let records = read_run(dir.path());
+        assert_eq!((records.steps, records.epochs), (steps.clone(), epochs));
+        let rows = read_csv(dir.path()).unwrap();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            rows.iter().map(|r| r.lr).collect::<Vec<_>>(),
+            steps.iter().map(|s| s.lr).collect::<Vec<_>>()
+        );
+        // The epoch's figures sit on its last step (1) only.
+        assert_eq!((rows[0].val_loss, rows[1].val_loss), (None, Some(2.4)));
+        assert_eq!(
+            (rows[1].val_accuracy, rows[1].elapsed_seconds),
+            (Some(0.5), Some(1.5))
+        );
+        assert_eq!(
+            (rows[3].val_loss, rows[3].elapsed_seconds),
+            (None, Some(3.0))
+        );
+        assert_eq!(rows[1].momentum, None);
+    }
+
+    #[test]
+    fn a_summary_reads_back_and_names_its_metric() {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = Summary {
+            backend: "flex".into(),
+            best_epoch: 0,
+            burn_version: BURN_VERSION.into(),
+            device: "cpu".into(),
+            epochs_completed: 2,
+            final_train_loss: Some(0.3),
+            harness_version: "0.1.0".into(),
+            reference_test_rmse: Some(0.7),
+            seed: 0,
+            steps: 20,
+            test_accuracy: None,
+            test_loss: 0.5,
+            test_mae: Some(0.5),
+            test_r2: Some(0.6),
+            test_rmse: Some(0.71),
+            wall_seconds: 1.0,
+        };
+        std::fs::write(dir.path().join("summary.json"), summary.to_json()).unwrap();
+        assert_eq!(Summary::read(dir.path()).unwrap(), summary);
+        assert_eq!(summary.test_metric(), Some(("test_rmse", 0.71)));
+        assert!(
+            !summary.to_json().contains("test_accuracy"),
+            "no accuracy for a regression"
+        );
+        assert_eq!(read_run(dir.path()).summary, Some(summary));
     }
 }

@@ -14,12 +14,13 @@ use data::spec::{HostPart, prepare};
 use models::batch::{DeviceData, Targets};
 use models::{Model, Task, loss, metrics};
 use schedules::{Schedule, Scheduler};
-use serde_json::{Map, Value, json};
 
 use crate::backend::{Backend, BackendError};
 use crate::checkpoint::{self, LoopState};
 use crate::config::RunConfig;
-use crate::records::{EpochRecord, Evaluation, MetricsWriter, StepRecord, read_history};
+use crate::records::{
+    BURN_VERSION, EpochRecord, Evaluation, MetricsWriter, StepRecord, Summary, read_history,
+};
 use crate::reference;
 use crate::trainer::{Decision, Diverged, Trainer};
 use data::files::write_atomically;
@@ -110,8 +111,8 @@ pub enum RunError {
 pub struct Outcome {
     pub steps: Vec<StepRecord>,
     pub epochs: Vec<EpochRecord>,
-    /// The flat `summary.json` object.
-    pub summary: Map<String, Value>,
+    /// `summary.json`.
+    pub summary: Summary,
 }
 
 fn output(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
@@ -393,15 +394,26 @@ fn execute(
     // The final weights in PyTorch's names and layout, for `load_state_dict`.
     models::weights::save_pytorch(model, &out.join(WEIGHTS))?;
     let test = evaluate(model, &test_data, task, batch_size);
-    let mut summary = test_summary(config, &prepared, task, &test);
-    summary.extend(run_summary(&state, &epochs, options.backend, &device, seed));
-    summary.insert(
-        "wall_seconds".into(),
-        json!(started.elapsed().as_secs_f64()),
-    );
+    let summary = Summary {
+        backend: options.backend.name().to_string(),
+        best_epoch: state.early.best_epoch,
+        burn_version: BURN_VERSION.to_string(),
+        device: device_name(&device),
+        epochs_completed: epochs.len(),
+        final_train_loss: epochs.last().map(|e| e.train_loss),
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        reference_test_rmse: reference_test_rmse(config, &prepared, task),
+        seed,
+        steps: state.step,
+        test_accuracy: test.accuracy,
+        test_loss: test.loss,
+        test_mae: test.mae,
+        test_r2: test.r2,
+        test_rmse: test.rmse,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
     let path = out.join("summary.json");
-    let text = serde_json::to_string_pretty(&summary).expect("summaries serialize") + "\n";
-    write_atomically(&path, text.as_bytes()).map_err(output(&path))?;
+    write_atomically(&path, summary.to_json().as_bytes()).map_err(output(&path))?;
     Ok(Outcome {
         steps,
         epochs,
@@ -419,64 +431,25 @@ fn drop_old_checkpoints(out: &Path, state: &LoopState, steps_per_epoch: u64) {
     }
 }
 
-/// The figures of `summary.json` about the run itself: how far it went and where it ran.
-fn run_summary(
-    state: &LoopState,
-    epochs: &[EpochRecord],
-    backend: Backend,
-    device: &burn::tensor::Device,
-    seed: u64,
-) -> Map<String, Value> {
-    let mut summary = Map::new();
-    summary.insert(
-        "final_train_loss".into(),
-        json!(epochs.last().map(|e| e.train_loss)),
-    );
-    summary.insert("epochs_completed".into(), json!(epochs.len()));
-    summary.insert("best_epoch".into(), json!(state.early.best_epoch));
-    summary.insert("steps".into(), json!(state.step));
-    summary.insert("backend".into(), json!(backend.name()));
-    summary.insert("device".into(), json!(device_name(device)));
-    summary.insert("seed".into(), json!(seed));
-    summary.insert("harness_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    summary.insert("burn_version".into(), json!("0.22.1"));
-    summary
-}
-
-/// The test figures of `summary.json`: accuracy and loss, or RMSE, MAE, R² and loss (and, for
-/// a linear model, the least-squares fit's test RMSE on the same split).
-fn test_summary(
+/// For a linear regressor: the test RMSE of the least-squares fit on the same split, the
+/// yardstick of `summary.json`.
+fn reference_test_rmse(
     config: &RunConfig,
     prepared: &data::spec::Prepared,
     task: Task,
-    test: &Evaluation,
-) -> Map<String, Value> {
-    let mut summary = Map::new();
-    match task {
-        Task::Classification { .. } => {
-            summary.insert("test_accuracy".into(), json!(test.accuracy));
-            summary.insert("test_loss".into(), json!(test.loss));
+) -> Option<f64> {
+    match (task, &config.model, &prepared.train, &prepared.test) {
+        (
+            Task::Regression,
+            models::ModelConfig::Linear(_),
+            HostPart::Table(train),
+            HostPart::Table(test),
+        ) => {
+            let (w, b) = reference::least_squares(train)?;
+            Some(reference::rmse(test, &w, b))
         }
-        Task::Regression => {
-            summary.insert("test_rmse".into(), json!(test.rmse));
-            summary.insert("test_mae".into(), json!(test.mae));
-            summary.insert("test_r2".into(), json!(test.r2));
-            summary.insert("test_loss".into(), json!(test.loss));
-            if let (
-                models::ModelConfig::Linear(_),
-                HostPart::Table(train),
-                HostPart::Table(test_table),
-            ) = (&config.model, &prepared.train, &prepared.test)
-                && let Some((w, b)) = reference::least_squares(train)
-            {
-                summary.insert(
-                    "reference_test_rmse".into(),
-                    json!(reference::rmse(test_table, &w, b)),
-                );
-            }
-        }
+        _ => None,
     }
-    summary
 }
 
 /// What the steps of one epoch need besides the trainer and the loop state.
