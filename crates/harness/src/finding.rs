@@ -7,7 +7,7 @@ use lr_find::{Method, Remedy, Suggestions};
 use serde_json::{Map, Value, json};
 use train::lr_find::{FindSpec, Finding, SeedSweep};
 
-use crate::plot::{Chart, Marker, Series};
+use plot::{Chart, Marker, Series};
 
 /// `{"steepest": 0.12, "minimum": ..., ...}`, `null` where a method found nothing.
 fn by_method(suggestions: &Suggestions) -> Value {

@@ -7,8 +7,8 @@
 //! - [`finding`]: an LR range test's result as a table, JSON, CSV and a plot.
 //! - [`hints`]: the command line's words (flags, commands) added to library errors.
 //! - [`report`]: the report of `harness compare`: table, JSON and charts of several runs.
-//! - [`plot`]: PNG/SVG line charts (plotters with an embedded font, so no system fonts).
-//! - [`plot_landscape`]: the figure of `harness landscape`: trajectories over a contour plot.
+//! - [`plot_landscape`]: the figure of `harness landscape`: trajectories over a contour plot
+//!   (the other charts are the `plot` crate's).
 
 // The doc comments of cli.rs are `--help` text, written for a terminal: `<config>` and
 // `[model]` there are words, not HTML or links.
@@ -17,9 +17,7 @@ pub mod cli;
 pub mod commands;
 pub mod finding;
 pub mod hints;
-pub mod plot;
 pub mod plot_landscape;
-pub mod plot_scatter;
 pub mod report;
 
 /// Runs one parsed command line.

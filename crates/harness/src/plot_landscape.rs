@@ -3,7 +3,7 @@
 //! trajectory in its own colour, clipped to the plotted area, with a legend beside the plot
 //! holding each run's final loss.
 //!
-//! [`render`] writes a PNG or an SVG (by extension) atomically, as [`crate::plot::render`]
+//! [`render`] writes a PNG or an SVG (by extension) atomically, as [`plot::render`]
 //! does, with the same embedded DejaVu Sans so that no system font is looked up.
 
 use std::ops::Range;
@@ -17,7 +17,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use train::landscape::{MINIMUM, START, value};
 
-use crate::plot::{FONT, Figure, PlotError, write_figure};
+use plot::{FONT, Figure, PlotError, write_figure};
 
 /// One run's path over the landscape.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use train::config::RunConfig;
 use train::records::Summary;
 
-use crate::plot::{Chart, Series};
+use plot::{Chart, Series};
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq)]

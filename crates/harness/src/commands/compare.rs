@@ -13,7 +13,6 @@ use anyhow::{Context, Result, bail};
 use train::experiment::{self, Experiment, PlannedRun};
 
 use crate::cli::CompareArgs;
-use crate::plot;
 use crate::report::{self, RunResult, Status};
 
 /// The report was written, but some runs failed: `main` exits with code 1.

@@ -10,7 +10,6 @@ use train::optimizer::OptimizerSpec;
 
 use crate::cli::{self, FindFormat, LrFindArgs, PlanName};
 use crate::finding;
-use crate::plot;
 
 pub fn run(args: &LrFindArgs) -> Result<()> {
     if let Some(file) = &args.benchmark {

@@ -14,7 +14,7 @@ use train::finder_bench::{
 };
 
 use crate::cli::LrFindArgs;
-use crate::plot_scatter::{self, Group};
+use plot::scatter::{self as plot_scatter, Group};
 
 pub fn run(args: &LrFindArgs, file: &Path, out: &Path, finder: FinderConfig) -> Result<()> {
     let started = Instant::now();

@@ -8,7 +8,7 @@ use schedules::Schedule;
 use schedules::preview::{self, Preview};
 
 use crate::cli::{Format, ScheduleArgs};
-use crate::plot::{self, Chart, Marker, Series};
+use plot::{self, Chart, Marker, Series};
 
 pub fn run(args: &ScheduleArgs) -> Result<()> {
     let (schedule, _) = schedules::file::load(&args.config)?;

@@ -9,7 +9,7 @@ use train::config::RunConfig;
 use train::run::{Outcome, Progress, RunOptions};
 
 use crate::cli::TrainArgs;
-use crate::plot::{self, Chart, Series};
+use plot::{self, Chart, Series};
 
 pub fn run(args: &TrainArgs) -> Result<()> {
     // Ctrl-C finishes the current step, saves a checkpoint and stops; a second one kills.

@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::plot::{FONT, Figure, PlotError, write_figure};
+use crate::{FONT, Figure, PlotError, write_figure};
 
 /// Points of one colour: `(best LR, recommended LR)`, each labelled.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -25,7 +25,7 @@ const COLOURS: [RGBColor; 4] = [
 /// Draws `groups` into `path` (.png or .svg), 720 × 640 pixels, atomically.
 ///
 /// # Errors
-/// As [`crate::plot::render`].
+/// As [`crate::render`].
 pub fn render(title: &str, groups: &[Group], path: &Path) -> Result<(), PlotError> {
     struct Scatter<'a>(&'a str, &'a [Group]);
     impl Figure for Scatter<'_> {

@@ -1,5 +1,5 @@
-//! Line charts for training reports: learning-rate / momentum schedules, loss
-//! curves, LR-finder sweeps.
+//! Charts for training reports, knowing nothing of what they show: line charts (schedules,
+//! loss curves, LR-finder sweeps), bar charts, and log-log scatter plots ([`scatter`]).
 //!
 //! [`render`] draws one or more [`Chart`] panels stacked vertically into a PNG or
 //! SVG file (chosen by the extension). Text uses DejaVu Sans, embedded in the
@@ -7,6 +7,8 @@
 //! Plotting is defensive: NaN/infinite values, and non-positive values on log
 //! axes, are skipped; empty series, single points and constant data all produce
 //! a readable chart rather than an error or a panic.
+
+pub mod scatter;
 
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -61,7 +63,7 @@ pub enum PlotError {
 
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 420;
-pub(crate) const FONT: &str = "sans-serif";
+pub const FONT: &str = "sans-serif";
 const FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// Tableau-10 colours: distinct, and readable on white.
 const PALETTE: [u32; 10] = [
@@ -71,7 +73,7 @@ const PALETTE: [u32; 10] = [
 const MARKER_COLOR: RGBColor = RGBColor(80, 80, 80);
 
 /// Registers the embedded font with plotters once; false if it could not be parsed.
-pub(crate) fn font_ready() -> bool {
+pub fn font_ready() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok())
 }
@@ -90,7 +92,7 @@ pub fn render(charts: &[Chart], path: &Path) -> Result<(), PlotError> {
 }
 
 /// Something drawn on any plotters backend: the part of a figure that differs between them.
-pub(crate) trait Figure {
+pub trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
@@ -99,11 +101,7 @@ pub(crate) trait Figure {
 ///
 /// # Errors
 /// An unsupported extension, an unwritable folder, a drawing failure.
-pub(crate) fn write_figure(
-    path: &Path,
-    size: (u32, u32),
-    figure: &impl Figure,
-) -> Result<(), PlotError> {
+pub fn write_figure(path: &Path, size: (u32, u32), figure: &impl Figure) -> Result<(), PlotError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -521,10 +519,9 @@ where
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("harness-plot-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        dir
+    /// A scratch folder, removed when the test ends (failed or not).
+    fn scratch() -> tempfile::TempDir {
+        tempfile::tempdir().expect("create temp dir")
     }
 
     fn sample() -> Vec<Chart> {
@@ -566,7 +563,8 @@ mod tests {
 
     #[test]
     fn renders_png_and_svg() {
-        let dir = scratch("formats");
+        let scratch = scratch();
+        let dir = scratch.path();
         let png = dir.join("chart.PNG");
         render(&sample(), &png).expect("png");
         let bytes = std::fs::read(&png).expect("read png");
@@ -576,13 +574,13 @@ mod tests {
         let text = std::fs::read_to_string(&svg).expect("read svg");
         assert!(text.contains("<svg"));
         // Only the two outputs: no temporary files left behind.
-        assert_eq!(std::fs::read_dir(&dir).expect("list").count(), 2);
-        let _ = std::fs::remove_dir_all(dir);
+        assert_eq!(std::fs::read_dir(dir).expect("list").count(), 2);
     }
 
     #[test]
     fn edge_cases_do_not_panic() {
-        let dir = scratch("edges");
+        let scratch = scratch();
+        let dir = scratch.path();
         let nasty = Chart {
             title: "edge cases".into(),
             log_x: true,
@@ -656,12 +654,12 @@ mod tests {
             (r.start - 0.85).abs() < 1e-12 && (r.end - 1.0).abs() < 1e-12,
             "{r:?}"
         );
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
     fn unsupported_extension() {
-        let dir = scratch("ext");
+        let scratch = scratch();
+        let dir = scratch.path();
         for name in ["chart.jpg", "chart"] {
             let err = render(&sample(), &dir.join(name)).unwrap_err();
             assert!(
@@ -672,7 +670,6 @@ mod tests {
         }
         let err = render(&sample(), &dir.join("missing/sub/chart.png")).unwrap_err();
         assert!(matches!(err, PlotError::Io { .. }), "{err}");
-        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
