@@ -15,7 +15,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use train::landscape::{MINIMUM, START, value};
+use train::studies::landscape::{MINIMUM, START, value};
 
 use plot::{FONT, Figure, PlotError, write_figure};
 

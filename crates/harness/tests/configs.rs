@@ -59,7 +59,7 @@ fn every_shipped_experiment_plans_valid_runs() {
             continue;
         }
         found += 1;
-        let experiment = train::experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let experiment = train::studies::experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(!experiment.runs.is_empty(), "{}", path.display());
         for run in &experiment.runs {
             if let Err(e) = &run.config {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use train::backend::{self, Backend};
-use train::bench::{BenchModel, Measurement, measure};
+use train::studies::bench::{BenchModel, Measurement, measure};
 
 use crate::cli::{BenchArgs, BenchBackends, BenchModelName, FindFormat};
 

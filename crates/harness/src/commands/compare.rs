@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
-use train::experiment::{self, Experiment, PlannedRun};
+use train::studies::experiment::{self, Experiment, PlannedRun};
 
 use crate::cli::CompareArgs;
 use crate::report::{self, RunResult, Status};

@@ -9,7 +9,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use train::backend::Backend;
-use train::landscape::{
+use train::studies::landscape::{
     CONVERGED_WITHIN, FUNCTION, GD_LRS, MAX_COORD, MAX_LOSS, MINIMUM, RunSpec, SHARED_LR, START,
     Status, Trajectory, descend, study,
 };

@@ -1,5 +1,5 @@
 //! `harness lr-find --benchmark FILE --out DIR`: the finder-quality benchmark of
-//! [`train::finder_bench`] over the set-ups of an experiment file, with a progress bar, the
+//! [`train::studies::finder_bench`] over the set-ups of an experiment file, with a progress bar, the
 //! table on stdout and its files in DIR.
 
 use std::fmt::Write as _;
@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use lr_find::FinderConfig;
 use serde_json::json;
-use train::finder_bench::{
+use train::studies::finder_bench::{
     BenchOptions, Event, Goal, Protocol, SetupResult, Summary, Verdict, run_setup, summarize,
 };
 
@@ -18,7 +18,7 @@ use plot::scatter::{self as plot_scatter, Group};
 
 pub fn run(args: &LrFindArgs, file: &Path, out: &Path, finder: FinderConfig) -> Result<()> {
     let started = Instant::now();
-    let experiment = train::experiment::load(file)?;
+    let experiment = train::studies::experiment::load(file)?;
     let mut setups = Vec::new();
     for planned in &experiment.runs {
         match &planned.config {
