@@ -138,6 +138,44 @@ impl MetricsWriter {
     }
 }
 
+/// A run folder's file that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordsError {
+    /// Missing, too large, not a regular file or not UTF-8.
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// A whole line of `metrics.jsonl` that is not a record.
+    #[error("{}:{line}: {source}", path.display())]
+    Line {
+        path: std::path::PathBuf,
+        line: usize,
+        source: serde_json::Error,
+    },
+    /// A `summary.json` that is not a [`Summary`].
+    #[error("{}: {source}", path.display())]
+    Summary {
+        path: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+    /// A row of `metrics.csv` that is not a [`CsvRow`].
+    #[error("{}: {source}", path.display())]
+    Csv {
+        path: std::path::PathBuf,
+        source: csv::Error,
+    },
+}
+
+fn read_text(path: &Path, limit: bounded::Limit) -> Result<String, RecordsError> {
+    bounded::read_to_string(path, limit).map_err(|source| RecordsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// The most a `metrics.jsonl` may hold: about 200 bytes a step, so 5 million steps.
 const METRICS_LIMIT: bounded::Limit = bounded::Limit::new(1 << 30, "a metrics.jsonl");
 
@@ -158,13 +196,16 @@ pub fn read_history(
     dir: &Path,
     before_step: u64,
     before_epoch: u64,
-) -> Result<(Vec<StepRecord>, Vec<EpochRecord>), String> {
+) -> Result<(Vec<StepRecord>, Vec<EpochRecord>), RecordsError> {
     let path = dir.join("metrics.jsonl");
-    let text = bounded::read_to_string(&path, METRICS_LIMIT)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text(&path, METRICS_LIMIT)?;
     let (mut steps, mut epochs) = (Vec::new(), Vec::new());
     for (i, line) in complete_lines(&text).enumerate() {
-        let bad = |e: serde_json::Error| format!("{}:{}: {e}", path.display(), i + 1);
+        let bad = |source| RecordsError::Line {
+            path: path.clone(),
+            line: i + 1,
+            source,
+        };
         let value: serde_json::Value = serde_json::from_str(line).map_err(bad)?;
         if value["type"] == "step" {
             let r: StepRecord = serde_json::from_value(value).map_err(bad)?;
@@ -259,11 +300,10 @@ impl Summary {
     ///
     /// # Errors
     /// The file is missing, too large or not a summary.
-    pub fn read(dir: &Path) -> Result<Self, String> {
+    pub fn read(dir: &Path) -> Result<Self, RecordsError> {
         let path = dir.join("summary.json");
-        let text = bounded::read_to_string(&path, SUMMARY_LIMIT)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let text = read_text(&path, SUMMARY_LIMIT)?;
+        serde_json::from_str(&text).map_err(|source| RecordsError::Summary { path, source })
     }
 }
 
@@ -291,14 +331,13 @@ pub fn read_run(dir: &Path) -> RunRecords {
 ///
 /// # Errors
 /// The file cannot be read or a row is not a [`CsvRow`].
-pub fn read_csv(dir: &Path) -> Result<Vec<CsvRow>, String> {
+pub fn read_csv(dir: &Path) -> Result<Vec<CsvRow>, RecordsError> {
     let path = dir.join("metrics.csv");
-    let text = bounded::read_to_string(&path, METRICS_LIMIT)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text(&path, METRICS_LIMIT)?;
     csv::Reader::from_reader(text.as_bytes())
         .deserialize()
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|source| RecordsError::Csv { path, source })
 }
 
 #[cfg(test)]
@@ -390,5 +429,14 @@ mod tests {
             "no accuracy for a regression"
         );
         assert_eq!(read_run(dir.path()).summary, Some(summary));
+        // A summary that is not one names its file.
+        std::fs::write(dir.path().join("summary.json"), "{\"steps\": 3}").unwrap();
+        let err = Summary::read(dir.path()).unwrap_err();
+        assert!(matches!(err, RecordsError::Summary { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with(&dir.path().join("summary.json").display().to_string()),
+            "{err}"
+        );
     }
 }

@@ -77,6 +77,8 @@ pub enum RunError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     RangeTest(#[from] lr_find::RangeTestError),
+    #[error(transparent)]
+    Records(#[from] crate::records::RecordsError),
     #[error("{}: {cause}", path.display())]
     Output {
         path: PathBuf,
@@ -265,8 +267,7 @@ fn execute(
         ),
         Some(folder) => {
             let state = trainer.restore(folder).map_err(RunError::Checkpoint)?;
-            let (steps, epochs) =
-                read_history(out, state.step, state.epoch).map_err(RunError::Checkpoint)?;
+            let (steps, epochs) = read_history(out, state.step, state.epoch)?;
             let writer = MetricsWriter::rewrite(out, &steps, &epochs).map_err(output(out))?;
             (state, steps, epochs, writer)
         }
