@@ -50,7 +50,7 @@ pub enum RangeTestError {
     #[error(transparent)]
     Config(#[from] ScheduleError),
     /// The batches ran out before the sweep or probe was done.
-    #[error("the batches ran out at step {step}: the sweep needs {needed} batches")]
+    #[error("the batches ran out at step {step}: the sweep or probe needs {needed} batches")]
     OutOfBatches { step: u64, needed: u64 },
 }
 
@@ -140,10 +140,7 @@ impl<'h, M: Module> RangeTest<'h, M> {
         let mut optimizer = optimizer.clone();
         let mut step = 0u64;
         sweep(&self.finder, |lr| {
-            let micro: Vec<B> = batches.by_ref().take(self.accumulate).collect();
-            if micro.len() < self.accumulate {
-                return Err(RangeTestError::OutOfBatches { step, needed });
-            }
+            let micro = next_step(&mut batches, self.accumulate, step, needed)?;
             if let Some(hook) = self.before_step.as_mut() {
                 hook(step);
             }
@@ -189,16 +186,13 @@ impl<'h, M: Module> RangeTest<'h, M> {
         batches: impl IntoIterator<Item = B>,
         loss_of: &mut impl FnMut(&M, B) -> Tensor<1>,
     ) -> Result<Vec<f64>, RangeTestError> {
+        let needed = steps * self.accumulate as u64;
         let mut batches = batches.into_iter();
         let mut model = model.clone();
         let mut optimizer = optimizer.clone();
         let mut losses = Vec::with_capacity(steps as usize);
         for step in 0..steps {
-            let micro: Vec<B> = batches.by_ref().take(self.accumulate).collect();
-            if micro.len() < self.accumulate {
-                let needed = steps * self.accumulate as u64;
-                return Err(RangeTestError::OutOfBatches { step, needed });
-            }
+            let micro = next_step(&mut batches, self.accumulate, step, needed)?;
             self.before(step);
             match mean_gradients(&model, micro.into_iter(), loss_of) {
                 Ok((loss, grads)) => {
@@ -239,4 +233,18 @@ impl<'h, M: Module> RangeTest<'h, M> {
             )
         })
     }
+}
+
+/// The `accumulate` mini-batches of step `step`, of a run that needs `needed` batches in all.
+fn next_step<B>(
+    batches: &mut impl Iterator<Item = B>,
+    accumulate: usize,
+    step: u64,
+    needed: u64,
+) -> Result<Vec<B>, RangeTestError> {
+    let micro: Vec<B> = batches.by_ref().take(accumulate).collect();
+    if micro.len() < accumulate {
+        return Err(RangeTestError::OutOfBatches { step, needed });
+    }
+    Ok(micro)
 }

@@ -12,7 +12,7 @@ use burn::tensor::Tensor;
 use data::spec::{DatasetName, prepare};
 use lr_find::{
     Consensus, FinderConfig, ProbeReport, RangeTest, RangeTestError, SeedAgreement, Suggestions,
-    Sweep, agree_across_seeds, consensus, suggest_all,
+    Sweep, agree_across_seeds,
 };
 use models::batch::Batch;
 use models::batch::DeviceData;
@@ -226,14 +226,12 @@ pub fn find(
             |step, lr, loss| on_step(i, step, lr, loss),
         )?;
         first_model.get_or_insert(model);
-        let smoothed = sweep.smoothed();
-        let suggestions = suggest_all(&sweep.lrs(), &smoothed);
-        let consensus = consensus(&sweep.lrs(), &sweep.losses(), &suggestions);
+        let analysis = sweep.analyze();
         runs.push(SeedSweep {
             seed,
             sweep,
-            suggestions,
-            consensus,
+            suggestions: analysis.suggestions,
+            consensus: analysis.consensus,
             seconds: t0.elapsed().as_secs_f64(),
         });
     }
