@@ -78,13 +78,14 @@ fn default_noise() -> f64 {
     20.0
 }
 
+/// The defaults of `[data.synthetic]` (serde fills the file with the same functions).
 impl Default for SyntheticSpec {
     fn default() -> Self {
         Self {
-            n_samples: 500,
-            n_features: 1,
-            n_informative: 1,
-            noise: 20.0,
+            n_samples: default_samples(),
+            n_features: default_one(),
+            n_informative: default_one(),
+            noise: default_noise(),
         }
     }
 }
@@ -103,6 +104,33 @@ pub struct DataRule {
 }
 
 impl DataSpec {
+    /// `dataset` with every other key at its default (the same as a `[data]` table naming only
+    /// the dataset): batch 128, a fifth held out, raw inputs, seed 0.
+    pub fn new(dataset: DatasetName) -> Self {
+        Self {
+            dataset,
+            dir: None,
+            batch_size: default_batch_size(),
+            test_fraction: default_test_fraction(),
+            normalize: false,
+            seed: 0,
+            synthetic: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Normalizes MNIST's pixels (mean 0.1307, std 0.3081) when `normalize`.
+    #[must_use]
+    pub fn with_normalize(mut self, normalize: bool) -> Self {
+        self.normalize = normalize;
+        self
+    }
+
     /// Checks the keys that need no file: batch size, test fraction, the synthetic shape.
     ///
     /// # Errors

@@ -56,14 +56,30 @@ fn default_hidden() -> Vec<usize> {
     vec![128]
 }
 
+/// The defaults of an MLP's `[model]` (serde fills the file with the same functions).
 impl Default for MlpSpec {
     fn default() -> Self {
         Self {
             hidden: default_hidden(),
-            activation: Activation::Relu,
+            activation: Activation::default(),
             dropout: 0.0,
             init: None,
         }
+    }
+}
+
+impl ModelConfig {
+    /// `kind = "linear"`, from the seed's weights.
+    pub fn linear() -> Self {
+        ModelConfig::Linear(LinearSpec::default())
+    }
+
+    /// `kind = "mlp"` with these hidden layers, ReLU, no dropout.
+    pub fn mlp(hidden: Vec<usize>) -> Self {
+        ModelConfig::Mlp(MlpSpec {
+            hidden,
+            ..MlpSpec::default()
+        })
     }
 }
 

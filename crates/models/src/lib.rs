@@ -6,6 +6,8 @@
 //! - [`linear`]: [`LinearRegressor`], inputs → 1.
 //! - [`mlp`]: [`Mlp`], inputs → hidden layers → outputs, relu / gelu / tanh, optional dropout.
 //! - [`model`]: [`Model`], either of the two, initialised from a seed.
+//! - [`trainable`]: [`Trainable`], what the trainer needs of a model (burn's `Module` and the
+//!   loss of a batch); [`Model`] implements it, and so can a burn user's own model.
 //! - [`loss`]: MSE and cross-entropy; [`metrics`]: accuracy, RMSE, MAE, R² on host values.
 //! - [`batch`]: a whole dataset as device tensors; an epoch is a seeded permutation and each
 //!   batch a gather of its rows on the device.
@@ -23,9 +25,11 @@ pub mod loss;
 pub mod metrics;
 pub mod mlp;
 pub mod model;
+pub mod trainable;
 pub mod weights;
 
 pub use config::{Activation, ModelConfig, ModelError};
 pub use linear::LinearRegressor;
 pub use mlp::Mlp;
 pub use model::{Model, Task};
+pub use trainable::Trainable;

@@ -1,6 +1,6 @@
 //! Every schedule kind built in Rust: `new` with the values the kind requires, `with_*` for
-//! the rest, and conversions into [`ScheduleConfig`], [`Schedule`] (validated) and
-//! [`StepDriven`] (validated, and refused for loss-driven kinds). The defaults are the
+//! the rest, and conversions into [`ScheduleConfig`], [`Schedule`] and [`Scheduler`]
+//! (validated) and [`StepDriven`] (validated, and refused for loss-driven kinds). The defaults are the
 //! functions serde fills the TOML with, so a config built here equals the TOML with the same
 //! keys.
 //!
@@ -30,7 +30,7 @@ use crate::kinds::sequential::SequentialConfig;
 use crate::kinds::step::StepConfig;
 use crate::kinds::warmup::WarmupConfig;
 use crate::kinds::{default_gamma, one};
-use crate::scheduler::StepDriven;
+use crate::scheduler::{Scheduler, StepDriven};
 
 /// `with_*` setters and the conversions of one kind.
 macro_rules! kind {
@@ -57,6 +57,14 @@ macro_rules! kind {
             /// Validates the config.
             fn try_from(config: $config) -> Result<Self, ScheduleError> {
                 Schedule::new(config.into())
+            }
+        }
+
+        impl TryFrom<$config> for Scheduler {
+            type Error = ScheduleError;
+            /// Validates the config.
+            fn try_from(config: $config) -> Result<Self, ScheduleError> {
+                Ok(Scheduler::new(Schedule::new(config.into())?))
             }
         }
 

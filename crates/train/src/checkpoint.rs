@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::lr_scheduler::LrSchedulerRecord;
+use burn::store::RecordError;
 use serde::{Deserialize, Serialize};
 
 use crate::trainer::EarlyStopping;
@@ -37,6 +38,45 @@ impl LoopState {
             batch: 0,
             epoch_loss_sum: 0.0,
             early: EarlyStopping::default(),
+        }
+    }
+}
+
+/// A checkpoint that cannot be written or read: the file named, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// A folder or file that cannot be made, moved, read or is not a regular file within
+    /// its size limit.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A burn record (model, optimizer, schedule) that cannot be saved or loaded.
+    #[error("{}: {source}", path.display())]
+    Record { path: PathBuf, source: RecordError },
+    /// A `state.json` that is not a loop state.
+    #[error("{}: {source}", path.display())]
+    State {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+impl CheckpointError {
+    /// `source` about `path`, for `map_err`.
+    pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// `source` about the record `path`, for `map_err`.
+    pub fn record(path: &Path) -> impl FnOnce(RecordError) -> Self + '_ {
+        move |source| Self::Record {
+            path: path.to_path_buf(),
+            source,
         }
     }
 }
@@ -89,8 +129,8 @@ pub fn save(
     run: &Path,
     state: &LoopState,
     schedule: LrSchedulerRecord,
-    write: impl FnOnce(&Path) -> Result<(), String>,
-) -> Result<PathBuf, String> {
+    write: impl FnOnce(&Path) -> Result<(), CheckpointError>,
+) -> Result<PathBuf, CheckpointError> {
     let dest = folder(run, state.step);
     let tmp = run.join("checkpoints").join(format!(
         ".tmp-step-{:09}-{}",
@@ -98,18 +138,19 @@ pub fn save(
         std::process::id()
     ));
     let result = (|| {
-        std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::create_dir_all(&tmp).map_err(CheckpointError::io(&tmp))?;
         write(&tmp)?;
+        let path = tmp.join(SCHEDULE);
         schedule
-            .save(tmp.join(SCHEDULE))
-            .map_err(|e| format!("{}: {e}", tmp.join(SCHEDULE).display()))?;
+            .save(&path)
+            .map_err(CheckpointError::record(&path))?;
         let json = serde_json::to_string_pretty(state).expect("loop states serialize");
-        std::fs::write(tmp.join(STATE), json)
-            .map_err(|e| format!("{}: {e}", tmp.join(STATE).display()))?;
+        let path = tmp.join(STATE);
+        std::fs::write(&path, json).map_err(CheckpointError::io(&path))?;
         if dest.exists() {
-            std::fs::remove_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+            std::fs::remove_dir_all(&dest).map_err(CheckpointError::io(&dest))?;
         }
-        std::fs::rename(&tmp, &dest).map_err(|e| format!("{}: {e}", dest.display()))
+        std::fs::rename(&tmp, &dest).map_err(CheckpointError::io(&dest))
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -126,10 +167,10 @@ const RECORD_LIMIT: bounded::Limit = bounded::Limit::new(4 << 30, "a checkpoint'
 ///
 /// # Errors
 /// A missing, irregular or oversized file, named.
-pub fn check_records(folder: &Path) -> Result<(), String> {
+pub fn check_records(folder: &Path) -> Result<(), CheckpointError> {
     for name in [MODEL, OPTIMIZER, SCHEDULE] {
         let path = folder.join(name);
-        bounded::check(&path, RECORD_LIMIT).map_err(|e| format!("{}: {e}", path.display()))?;
+        bounded::check(&path, RECORD_LIMIT).map_err(CheckpointError::io(&path))?;
     }
     Ok(())
 }
@@ -138,16 +179,17 @@ pub fn check_records(folder: &Path) -> Result<(), String> {
 ///
 /// # Errors
 /// A missing or unreadable part.
-pub fn load_state(folder: &Path) -> Result<(LoopState, LrSchedulerRecord), String> {
+pub fn load_state(folder: &Path) -> Result<(LoopState, LrSchedulerRecord), CheckpointError> {
     let path = folder.join(STATE);
     // The loop state is a handful of numbers.
     let limit = bounded::Limit::new(1 << 20, "a checkpoint's loop state");
-    let text =
-        bounded::read_to_string(&path, limit).map_err(|e| format!("{}: {e}", path.display()))?;
-    let state = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = bounded::read_to_string(&path, limit).map_err(CheckpointError::io(&path))?;
+    let state = serde_json::from_str(&text).map_err(|source| CheckpointError::State {
+        path: path.clone(),
+        source,
+    })?;
     let path = folder.join(SCHEDULE);
-    let schedule =
-        LrSchedulerRecord::load(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let schedule = LrSchedulerRecord::load(&path).map_err(CheckpointError::record(&path))?;
     Ok((state, schedule))
 }
 
@@ -174,10 +216,16 @@ mod tests {
         let (loaded, schedule) = load_state(&folder(dir.path(), 7)).unwrap();
         assert_eq!(loaded, state);
         assert_eq!(schedule.scalar::<u64>("steps"), Some(7));
+        let full = dir.path().join("model.bpk");
         let failed = save(dir.path(), &LoopState { step: 8, ..state }, record, |_| {
-            Err("disk full".into())
+            Err(CheckpointError::io(&full)(std::io::Error::other(
+                "disk full",
+            )))
         });
-        assert_eq!(failed.unwrap_err(), "disk full");
+        assert_eq!(
+            failed.unwrap_err().to_string(),
+            format!("{}: disk full", full.display())
+        );
         assert_eq!(
             present(dir.path()),
             [7],

@@ -24,6 +24,31 @@ pub struct RunConfig {
     pub train: TrainSpec,
 }
 
+impl RunConfig {
+    /// A run of `model` on `data` with `optimizer` at the LR of `schedule`, `[train]` at its
+    /// defaults.
+    pub fn new(
+        data: DataSpec,
+        model: ModelConfig,
+        optimizer: OptimizerSpec,
+        schedule: impl Into<ScheduleConfig>,
+    ) -> Self {
+        Self {
+            data,
+            model,
+            optimizer,
+            schedule: schedule.into(),
+            train: TrainSpec::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_train(mut self, train: TrainSpec) -> Self {
+        self.train = train;
+        self
+    }
+}
+
 /// Which loss a loss-driven schedule observes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,16 +103,52 @@ fn default_every() -> Every {
     Every::Epoch
 }
 
+/// The defaults of `[train]` (serde fills the file with the same functions).
 impl Default for TrainSpec {
     fn default() -> Self {
         Self {
-            epochs: 5,
-            eval_every: 1,
+            epochs: default_epochs(),
+            eval_every: one(),
             patience: None,
             seed: 0,
-            observe: Observed::Train,
-            observe_every: Every::Epoch,
+            observe: default_observed(),
+            observe_every: default_every(),
         }
+    }
+}
+
+impl TrainSpec {
+    #[must_use]
+    pub fn with_epochs(mut self, epochs: u64) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    #[must_use]
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Evaluates every `eval_every` epochs (and after the last).
+    #[must_use]
+    pub fn with_eval_every(mut self, eval_every: u64) -> Self {
+        self.eval_every = eval_every;
+        self
+    }
+
+    /// Stops early after `patience` evaluations without a better validation loss.
+    #[must_use]
+    pub fn with_patience(mut self, patience: u64) -> Self {
+        self.patience = Some(patience);
+        self
+    }
+
+    /// What a loss-driven schedule observes, and how often.
+    #[must_use]
+    pub fn with_observe(mut self, observe: Observed, every: Every) -> Self {
+        (self.observe, self.observe_every) = (observe, every);
+        self
     }
 }
 

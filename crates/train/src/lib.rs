@@ -13,15 +13,20 @@
 //!   momentum and PyTorch's global-norm clipping (checked against recorded PyTorch runs).
 //! - [`trainer`]: a run's model, optimizer and schedule between steps, one step, the end of an
 //!   epoch, checkpoints, and early stopping as a decision.
-//! - [`run`]: the training loop; [`records`]: the run folder's files, written and read back
-//!   as typed records; [`reference`](mod@reference): the least-squares yardstick of linear
-//!   models.
+//! - [`fit`]: the training loop on any [`models::Trainable`] model and any
+//!   [`fit::EpochBatches`] (our on-device batches, or a burn `DataLoader` with the feature
+//!   `dataloader`), into a run folder that resumes exactly; [`error`]: why a run failed.
+//! - [`run`]: `harness train` as a call, a run config built and handed to [`fit`];
+//!   [`records`]: the run folder's files, written and read back as typed records;
+//!   [`reference`](mod@reference): the least-squares yardstick of linear models.
 //! - [`studies`]: `harness compare`'s experiments, the landscape, the throughput benchmark and
 //!   the finder benchmark.
 
 pub mod backend;
 pub mod checkpoint;
 pub mod config;
+pub mod error;
+pub mod fit;
 pub mod lr_find;
 pub mod optimizer;
 pub mod records;

@@ -9,14 +9,14 @@ use std::time::Instant;
 
 use crate::torch_optim::ScheduledOptimizer;
 use burn::tensor::Tensor;
-use data::spec::{DatasetName, prepare};
+use data::spec::{DataSpec, DatasetName, prepare};
 use lr_find::{
     Consensus, FinderConfig, ProbeReport, RangeTest, RangeTestError, SeedAgreement, Suggestions,
     Sweep, agree_across_seeds,
 };
 use models::batch::Batch;
 use models::batch::DeviceData;
-use models::{Model, Task};
+use models::{Model, ModelConfig, Task};
 use schedules::kinds::constant::ConstantConfig;
 use schedules::kinds::cosine::CosineConfig;
 use schedules::kinds::one_cycle::OneCycleConfig;
@@ -276,24 +276,16 @@ pub fn find(
 /// classic 784-128-10 MLP (ReLU) on normalized pixels, tabular data a linear regressor; all
 /// with plain SGD and batch 128.
 pub fn default_config(dataset: DatasetName) -> RunConfig {
-    let (name, model) = match dataset {
-        DatasetName::Mnist => (
-            "mnist",
-            "kind = \"mlp\"\nhidden = [128]\nactivation = \"relu\"",
-        ),
-        DatasetName::FashionMnist => (
-            "fashion_mnist",
-            "kind = \"mlp\"\nhidden = [128]\nactivation = \"relu\"",
-        ),
-        DatasetName::CaliforniaHousing => ("california_housing", "kind = \"linear\""),
-        DatasetName::Synthetic => ("synthetic", "kind = \"linear\""),
+    let model = match dataset {
+        DatasetName::Mnist | DatasetName::FashionMnist => ModelConfig::mlp(vec![128]),
+        DatasetName::CaliforniaHousing | DatasetName::Synthetic => ModelConfig::linear(),
     };
-    let text = format!(
-        "[data]\ndataset = \"{name}\"\nbatch_size = 128\nnormalize = true\n\n[model]\n{model}\n\n\
-         [optimizer]\nkind = \"sgd\"\n\n[schedule]\nkind = \"constant\"\nlr = 0.01\n"
-    );
-    RunConfig::parse(&text, std::path::Path::new("<built-in>"))
-        .expect("the built-in lr-find configs are valid")
+    RunConfig::new(
+        DataSpec::new(dataset).with_normalize(true),
+        model,
+        OptimizerSpec::sgd(),
+        ConstantConfig::new(0.01),
+    )
 }
 
 /// How far above a constant run's LR one-cycle's peak goes, before the momentum correction.
@@ -372,4 +364,32 @@ pub fn config_with(
     config.schedule = schedule;
     config.train.epochs = epochs;
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_configs_are_the_toml_users_would_write() {
+        let mlp = "kind = \"mlp\"\nhidden = [128]\nactivation = \"relu\"";
+        for (dataset, name, model) in [
+            (DatasetName::Mnist, "mnist", mlp),
+            (DatasetName::FashionMnist, "fashion_mnist", mlp),
+            (
+                DatasetName::CaliforniaHousing,
+                "california_housing",
+                "kind = \"linear\"",
+            ),
+            (DatasetName::Synthetic, "synthetic", "kind = \"linear\""),
+        ] {
+            let text = format!(
+                "[data]\ndataset = \"{name}\"\nbatch_size = 128\nnormalize = true\n\n[model]\n\
+                 {model}\n\n[optimizer]\nkind = \"sgd\"\n\n[schedule]\nkind = \"constant\"\n\
+                 lr = 0.01\n"
+            );
+            let parsed = RunConfig::parse(&text, std::path::Path::new("lr-find.toml")).unwrap();
+            assert_eq!(default_config(dataset), parsed, "{name}");
+        }
+    }
 }

@@ -316,10 +316,166 @@ impl OptimizerSpec {
         out
     }
 
-    /// The optimizer of `kind` (`sgd`, `momentum`, `adam`, `adamw`, `rmsprop`, `adagrad`) with
-    /// every setting at PyTorch's default; `None` for another name.
+    /// The kinds, as `kind = "..."` names them.
+    pub const KINDS: [&'static str; 6] = ["sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"];
+
+    /// `torch.optim.SGD` with PyTorch's defaults: no momentum, no weight decay.
+    pub fn sgd() -> Self {
+        OptimizerSpec::Sgd {
+            weight_decay: 0.0,
+            clip_grad_norm: None,
+            clip_grad_value: None,
+        }
+    }
+
+    /// `torch.optim.SGD` with `momentum`, dampening 0, not Nesterov.
+    pub fn sgd_momentum(momentum: f64) -> Self {
+        OptimizerSpec::Momentum {
+            momentum,
+            dampening: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            clip_grad_norm: None,
+            clip_grad_value: None,
+        }
+    }
+
+    /// `torch.optim.Adam` with PyTorch's defaults (betas 0.9, 0.999, eps 1e-8).
+    pub fn adam() -> Self {
+        OptimizerSpec::Adam {
+            beta1: beta1(),
+            beta2: beta2(),
+            eps: eps(),
+            weight_decay: 0.0,
+            amsgrad: false,
+            clip_grad_norm: None,
+            clip_grad_value: None,
+        }
+    }
+
+    /// `torch.optim.AdamW` with PyTorch's defaults (weight decay 0.01).
+    pub fn adamw() -> Self {
+        OptimizerSpec::Adamw {
+            beta1: beta1(),
+            beta2: beta2(),
+            eps: eps(),
+            weight_decay: adamw_decay(),
+            clip_grad_norm: None,
+            clip_grad_value: None,
+        }
+    }
+
+    /// `torch.optim.RMSprop` with PyTorch's defaults (alpha 0.99, no momentum).
+    pub fn rmsprop() -> Self {
+        OptimizerSpec::Rmsprop {
+            alpha: alpha(),
+            eps: eps(),
+            momentum: 0.0,
+            centered: false,
+            weight_decay: 0.0,
+            clip_grad_norm: None,
+            clip_grad_value: None,
+        }
+    }
+
+    /// `torch.optim.Adagrad` with PyTorch's defaults (eps 1e-10).
+    pub fn adagrad() -> Self {
+        OptimizerSpec::Adagrad {
+            lr_decay: 0.0,
+            initial_accumulator_value: 0.0,
+            eps: adagrad_eps(),
+            weight_decay: 0.0,
+            clip_grad_norm: None,
+            clip_grad_value: None,
+        }
+    }
+
+    /// The optimizer of `kind` (one of [`KINDS`](Self::KINDS)) with every setting at
+    /// PyTorch's default; `None` for another name.
     pub fn with_defaults(kind: &str) -> Option<Self> {
-        toml::from_str(&format!("kind = \"{kind}\"")).ok()
+        Some(match kind {
+            "sgd" => Self::sgd(),
+            "momentum" => Self::sgd_momentum(momentum()),
+            "adam" => Self::adam(),
+            "adamw" => Self::adamw(),
+            "rmsprop" => Self::rmsprop(),
+            "adagrad" => Self::adagrad(),
+            _ => return None,
+        })
+    }
+
+    /// The kind, as `kind = "..."` names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OptimizerSpec::Sgd { .. } => "sgd",
+            OptimizerSpec::Momentum { .. } => "momentum",
+            OptimizerSpec::Adam { .. } => "adam",
+            OptimizerSpec::Adamw { .. } => "adamw",
+            OptimizerSpec::Rmsprop { .. } => "rmsprop",
+            OptimizerSpec::Adagrad { .. } => "adagrad",
+        }
+    }
+
+    /// The settings every kind has: weight decay and the two clippings.
+    fn common_mut(&mut self) -> (&mut f64, &mut Option<f64>, &mut Option<f64>) {
+        match self {
+            OptimizerSpec::Sgd {
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+            }
+            | OptimizerSpec::Momentum {
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Adam {
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Adamw {
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Rmsprop {
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            }
+            | OptimizerSpec::Adagrad {
+                weight_decay,
+                clip_grad_norm,
+                clip_grad_value,
+                ..
+            } => (weight_decay, clip_grad_norm, clip_grad_value),
+        }
+    }
+
+    /// Sets `weight_decay` (AdamW's decoupled one, the others' L2 term).
+    #[must_use]
+    pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
+        *self.common_mut().0 = weight_decay;
+        self
+    }
+
+    /// Clips the gradients to a global norm of at most `norm` (`clip_grad_norm_`).
+    #[must_use]
+    pub fn with_clip_grad_norm(mut self, norm: f64) -> Self {
+        *self.common_mut().1 = Some(norm);
+        self
+    }
+
+    /// Clips each gradient element to `[-value, value]` (`clip_grad_value_`).
+    #[must_use]
+    pub fn with_clip_grad_value(mut self, value: f64) -> Self {
+        *self.common_mut().2 = Some(value);
+        self
     }
 
     /// The optimizer with exactly these hyper-parameters and `torch.optim`'s update rule
@@ -466,6 +622,31 @@ mod tests {
                 "{kind}: PyTorch's defaults are valid"
             );
         }
+    }
+
+    #[test]
+    fn constructors_equal_the_toml_with_the_same_keys() {
+        for kind in OptimizerSpec::KINDS {
+            let toml_spec: OptimizerSpec = toml::from_str(&format!("kind = \"{kind}\"")).unwrap();
+            let built = OptimizerSpec::with_defaults(kind).unwrap();
+            assert_eq!(built, toml_spec, "{kind}");
+            assert_eq!(built.kind(), kind);
+        }
+        let toml_spec: OptimizerSpec = toml::from_str(
+            "kind = \"momentum\"\nmomentum = 0.5\nweight_decay = 1e-4\nclip_grad_norm = 1.0",
+        )
+        .unwrap();
+        let built = OptimizerSpec::sgd_momentum(0.5)
+            .with_weight_decay(1e-4)
+            .with_clip_grad_norm(1.0);
+        assert_eq!(built, toml_spec);
+        let toml_spec: OptimizerSpec =
+            toml::from_str("kind = \"adagrad\"\nclip_grad_value = 0.5").unwrap();
+        assert_eq!(
+            OptimizerSpec::adagrad().with_clip_grad_value(0.5),
+            toml_spec
+        );
+        assert_eq!(OptimizerSpec::with_defaults("lion"), None);
     }
 
     #[test]

@@ -31,6 +31,16 @@ pub struct Evaluation {
     pub r2: Option<f64>,
 }
 
+impl Evaluation {
+    /// A validation loss without further metrics.
+    pub fn of_loss(loss: f64) -> Self {
+        Self {
+            loss,
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     pub epoch: u64,

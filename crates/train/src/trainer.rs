@@ -1,18 +1,17 @@
 //! [`Trainer`]: the state of a training run between optimizer steps (model, optimizer,
-//! schedule) and what one step and the end of an epoch do to it; and [`EarlyStopping`], the
-//! early-stopping rule as a decision without side effects. [`crate::run`] drives them over the
-//! epochs with its records, progress and checkpoints; the parity test with PyTorch and the
-//! resume tests drive the same code.
+//! schedule) and what one step and the end of an epoch do to it, for any [`Trainable`] model;
+//! and [`EarlyStopping`], the early-stopping rule as a decision without side effects.
+//! [`crate::fit`] drives them over the epochs with their records, progress and checkpoints;
+//! the parity test with PyTorch and the resume tests drive the same code.
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::tensor::Device;
-use models::Model;
-use models::batch::Batch;
+use models::Trainable;
 use schedules::{Observe, Scheduler};
 
-use crate::checkpoint::{self, LoopState};
+use crate::checkpoint::{self, CheckpointError, LoopState};
 use crate::config::{Every, Observed, TrainSpec};
 use crate::records::StepRecord;
 use crate::torch_optim::ScheduledOptimizer;
@@ -26,9 +25,9 @@ pub struct Diverged {
 }
 
 /// Model, optimizer and schedule of a run, between steps.
-pub struct Trainer {
+pub struct Trainer<M> {
     /// `None` only while a step moves it through the optimizer.
-    model: Option<Model>,
+    model: Option<M>,
     optimizer: ScheduledOptimizer,
     scheduler: Scheduler,
     /// The autodiff device the model trains on (its seed is set every step, for dropout).
@@ -39,9 +38,12 @@ pub struct Trainer {
     observe_every: Every,
 }
 
-impl Trainer {
+impl<M: Module> Trainer<M> {
+    /// `model` trained with `optimizer` at the LR (and momentum) of `scheduler`, on `device`
+    /// (the autodiff device the model lives on); `train` gives the seed of each step's random
+    /// numbers and what a loss-driven schedule observes.
     pub fn new(
-        model: Model,
+        model: M,
         optimizer: ScheduledOptimizer,
         scheduler: Scheduler,
         device: &Device,
@@ -58,9 +60,16 @@ impl Trainer {
         }
     }
 
-    pub fn model(&self) -> &Model {
+    pub fn model(&self) -> &M {
         self.model
             .as_ref()
+            .expect("the trainer holds its model between steps")
+    }
+
+    /// The model, for good (after the last step).
+    pub fn into_model(mut self) -> M {
+        self.model
+            .take()
             .expect("the trainer holds its model between steps")
     }
 
@@ -74,7 +83,10 @@ impl Trainer {
     ///
     /// # Errors
     /// [`Diverged`] when the loss is NaN or infinite; the model is then left as it was.
-    pub fn step(&mut self, batch: Batch, step: u64, epoch: u64) -> Result<StepRecord, Diverged> {
+    pub fn step<B>(&mut self, batch: B, step: u64, epoch: u64) -> Result<StepRecord, Diverged>
+    where
+        M: Trainable<B>,
+    {
         self.step_accumulated(std::iter::once(batch), step, epoch)
     }
 
@@ -88,12 +100,15 @@ impl Trainer {
     ///
     /// # Panics
     /// If `batches` is empty.
-    pub fn step_accumulated(
+    pub fn step_accumulated<B>(
         &mut self,
-        batches: impl ExactSizeIterator<Item = Batch>,
+        batches: impl ExactSizeIterator<Item = B>,
         step: u64,
         epoch: u64,
-    ) -> Result<StepRecord, Diverged> {
+    ) -> Result<StepRecord, Diverged>
+    where
+        M: Trainable<B>,
+    {
         let count = batches.len();
         assert!(count > 0, "an optimizer step needs at least one batch");
         let lr = self.scheduler.step();
@@ -104,7 +119,7 @@ impl Trainer {
             .take()
             .expect("the trainer holds its model between steps");
         // The mean loss and its gradients, as a sweep point takes them (lr_find::step).
-        let mut loss_of = |model: &Model, batch: Batch| batch.y.loss(model.forward(batch.x));
+        let mut loss_of = |model: &M, batch: B| model.loss(batch);
         let (value, grads) = match lr_find::mean_gradients(&model, batches, &mut loss_of) {
             Ok(found) => found,
             Err(non_finite) => {
@@ -144,15 +159,15 @@ impl Trainer {
     ///
     /// # Errors
     /// A part cannot be written (nothing is left half-made).
-    pub fn save(&self, out: &Path, state: &LoopState) -> Result<PathBuf, String> {
+    pub fn save(&self, out: &Path, state: &LoopState) -> Result<PathBuf, CheckpointError> {
         checkpoint::save(out, state, self.scheduler.to_record(), |dir| {
-            self.model()
-                .clone()
-                .save_file(dir.join(checkpoint::MODEL))
-                .map_err(|e| e.to_string())?;
+            let path = dir.join(checkpoint::MODEL);
+            let saved = self.model().clone().save_file(&path);
+            saved.map_err(CheckpointError::record(&path))?;
+            let path = dir.join(checkpoint::OPTIMIZER);
             self.optimizer
-                .save(dir.join(checkpoint::OPTIMIZER))
-                .map_err(|e| e.to_string())
+                .save(&path)
+                .map_err(CheckpointError::record(&path))
         })
     }
 
@@ -161,22 +176,22 @@ impl Trainer {
     ///
     /// # Errors
     /// A missing, irregular or unreadable part, named.
-    pub fn restore(&mut self, folder: &Path) -> Result<LoopState, String> {
+    pub fn restore(&mut self, folder: &Path) -> Result<LoopState, CheckpointError> {
         checkpoint::check_records(folder)?;
-        let named =
-            |name: &str, e: &dyn std::fmt::Display| format!("{}: {e}", folder.join(name).display());
         // The model first: loading it restores the parameter ids the optimizer state is keyed by.
+        let path = folder.join(checkpoint::MODEL);
         let model = self
-            .model
-            .take()
-            .expect("the trainer holds its model between steps")
-            .try_load_file(folder.join(checkpoint::MODEL));
-        self.model = Some(model.map_err(|e| named(checkpoint::MODEL, &e))?);
+            .model()
+            .clone()
+            .try_load_file(&path)
+            .map_err(CheckpointError::record(&path))?;
+        self.model = Some(model);
+        let path = folder.join(checkpoint::OPTIMIZER);
         self.optimizer = self
             .optimizer
             .clone()
-            .load(folder.join(checkpoint::OPTIMIZER))
-            .map_err(|e| named(checkpoint::OPTIMIZER, &e))?;
+            .load(&path)
+            .map_err(CheckpointError::record(&path))?;
         let (state, record) = checkpoint::load_state(folder)?;
         self.scheduler.load_record(record);
         Ok(state)
