@@ -25,6 +25,25 @@ pub enum DatasetName {
     Synthetic,
 }
 
+impl DatasetName {
+    pub const ALL: [DatasetName; 4] = [
+        DatasetName::Mnist,
+        DatasetName::FashionMnist,
+        DatasetName::CaliforniaHousing,
+        DatasetName::Synthetic,
+    ];
+
+    /// The name `dataset = "..."` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetName::Mnist => "mnist",
+            DatasetName::FashionMnist => "fashion_mnist",
+            DatasetName::CaliforniaHousing => "california_housing",
+            DatasetName::Synthetic => "synthetic",
+        }
+    }
+}
+
 /// The `[data]` table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -320,6 +339,15 @@ mod tests {
 
     #[test]
     fn defaults_and_unknown_keys() {
+        for dataset in DatasetName::ALL {
+            let text = format!("dataset = \"{}\"", dataset.name());
+            let spec: DataSpec = toml::from_str(&text).unwrap();
+            assert_eq!(
+                spec,
+                DataSpec::new(dataset),
+                "{text}: the same as the constructor"
+            );
+        }
         let spec: DataSpec = toml::from_str("dataset = \"synthetic\"").unwrap();
         assert_eq!(
             (

@@ -249,10 +249,7 @@ impl RunConfig {
 
     /// The dataset's name, as in `[data] dataset`.
     pub fn data_name(&self) -> String {
-        serde_json::to_value(self.data.dataset)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
+        self.data.dataset.name().to_string()
     }
 
     /// The config as TOML, defaults filled in: what a run saves beside its results.

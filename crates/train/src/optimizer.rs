@@ -103,7 +103,7 @@ pub enum OptimizerSpec {
 }
 
 fn momentum() -> f64 {
-    0.9
+    OptimizerSpec::DEFAULT_MOMENTUM
 }
 fn beta1() -> f64 {
     0.9
@@ -315,6 +315,10 @@ impl OptimizerSpec {
         out.extend(value.map(|v| ("clip_grad_value", v, AboveZero)));
         out
     }
+
+    /// The momentum of `kind = "momentum"` when the file gives none (PyTorch has no default:
+    /// 0.9 is the value every recipe uses).
+    pub const DEFAULT_MOMENTUM: f64 = 0.9;
 
     /// The kinds, as `kind = "..."` names them.
     pub const KINDS: [&'static str; 6] = ["sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"];

@@ -140,16 +140,18 @@ fn data_name(name: cli::DatasetName) -> data::spec::DatasetName {
     }
 }
 
+/// The optimizer of `--optimizer`, with PyTorch's defaults (and the file's default momentum).
 fn optimizer(name: cli::OptimizerName) -> OptimizerSpec {
-    let kind = match name {
-        cli::OptimizerName::Sgd => "sgd",
-        cli::OptimizerName::Momentum => "momentum",
-        cli::OptimizerName::Adam => "adam",
-        cli::OptimizerName::Adamw => "adamw",
-        cli::OptimizerName::Rmsprop => "rmsprop",
-        cli::OptimizerName::Adagrad => "adagrad",
-    };
-    OptimizerSpec::with_defaults(kind).expect("every --optimizer name is an optimizer kind")
+    match name {
+        cli::OptimizerName::Sgd => OptimizerSpec::sgd(),
+        cli::OptimizerName::Momentum => {
+            OptimizerSpec::sgd_momentum(OptimizerSpec::DEFAULT_MOMENTUM)
+        }
+        cli::OptimizerName::Adam => OptimizerSpec::adam(),
+        cli::OptimizerName::Adamw => OptimizerSpec::adamw(),
+        cli::OptimizerName::Rmsprop => OptimizerSpec::rmsprop(),
+        cli::OptimizerName::Adagrad => OptimizerSpec::adagrad(),
+    }
 }
 
 /// A bar on a terminal (indicatif draws nothing when stderr is not one).

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::{Table, Value};
 
-use crate::config::RunConfig;
+use crate::config::{ConfigError, RunConfig};
 
 /// The file as written.
 #[derive(Clone, Debug, Deserialize)]
@@ -63,18 +63,18 @@ struct RunEntry {
 }
 
 /// One run of an experiment: its config, or why there is none.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PlannedRun {
     pub name: String,
     /// The run's folder name, [`folder_name`] of its name: a single path component, unique
     /// among the experiment's runs (ignoring case).
     pub folder: String,
     /// The effective config, or the error that keeps this run from starting.
-    pub config: Result<RunConfig, String>,
+    pub config: Result<RunConfig, RunConfigError>,
 }
 
 /// An experiment ready to run.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Experiment {
     pub name: String,
     pub description: String,
@@ -83,12 +83,102 @@ pub struct Experiment {
     pub runs: Vec<PlannedRun>,
 }
 
-/// An experiment file that cannot be used at all (a single bad run is not one: it is reported).
+/// An experiment file that cannot be used at all (a single bad run is not one: it is reported
+/// in its [`PlannedRun::config`]).
 #[derive(Debug, thiserror::Error)]
-#[error("{}: {message}", path.display())]
-pub struct ExperimentError {
-    pub path: PathBuf,
-    pub message: String,
+pub enum ExperimentError {
+    /// The file cannot be read, is not TOML, or has an unknown key (file and line named).
+    #[error(transparent)]
+    File(#[from] schedules::file::FileError),
+    /// Everything else, about the experiment file at `path`.
+    #[error("{}: {problem}", path.display())]
+    Plan { path: PathBuf, problem: PlanError },
+}
+
+/// Why an experiment's runs cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A base or a run's own config that cannot be read.
+    #[error("{}: {source}", path.display())]
+    ReadConfig {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A base or a run's own config that is not TOML.
+    #[error("{}: {source}", path.display())]
+    ParseConfig {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    /// The run's own config cannot be used.
+    #[error("run {run:?}: {source}")]
+    RunConfig { run: String, source: Box<PlanError> },
+    #[error("run {run:?} has no `config` and the experiment no `base`")]
+    NoStart { run: String },
+    #[error("no runs: add [[runs]] entries or a [grid]")]
+    NoRuns,
+    #[error(
+        "`[grid]` has no keys, so it makes no runs: add a key with a list of values, or remove it"
+    )]
+    EmptyGrid,
+    #[error("grid key `{key}` must be a list of values")]
+    GridNotList { key: String },
+    #[error("grid key `{key}` has an empty list of values, so the grid makes no runs")]
+    GridNoValues { key: String },
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    #[error("no run is valid, and no run's overrides mend the base: {source}")]
+    BaseInvalid { source: RunConfigError },
+    #[error("no run is valid with `[set]`: run {run:?} is valid without it, and with it: {source}")]
+    SetBreaks { run: String, source: RunConfigError },
+}
+
+/// A run name that cannot name the run's folder ([`folder_name`], [`distinct_folders`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FolderError {
+    #[error("run {name:?} has an empty name, which cannot name its folder")]
+    Empty { name: String },
+    /// `.` or `..`: the runs' folder itself, or the one above.
+    #[error(
+        "run {name:?} would become the folder {folder:?}, which is not a folder of its own: it \
+         is the folder {}that holds the runs' folders",
+        if folder == "." { "" } else { "above the one " }
+    )]
+    NotOwn { name: String, folder: String },
+    #[error(
+        "run {name:?} would become a folder name of {bytes} bytes, more than the \
+         {MAX_FOLDER_BYTES} allowed"
+    )]
+    TooLong { name: String, bytes: usize },
+    #[error("two runs are named {name:?}")]
+    SameName { name: String },
+    #[error("runs {first:?} and {second:?} both become the folder {folder:?}")]
+    SameFolder {
+        first: String,
+        second: String,
+        folder: String,
+    },
+    #[error(
+        "runs {first:?} and {second:?} become the folders {first_folder:?} and {folder:?}, \
+         which are one folder where case is ignored (macOS, Windows)"
+    )]
+    SameIgnoringCase {
+        first: String,
+        second: String,
+        first_folder: String,
+        folder: String,
+    },
+}
+
+/// Why one run of an experiment cannot start: its overrides, or the config they make.
+#[derive(Debug, thiserror::Error)]
+pub enum RunConfigError {
+    #[error("`{first}` is not a table, so `{path}` cannot be set")]
+    NotATable { first: String, path: String },
+    #[error("the merged config cannot be written as TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// The longest folder name a run may have, in bytes: file systems allow 255, and a folder
@@ -104,18 +194,19 @@ pub const MAX_FOLDER_BYTES: usize = 200;
 /// ([`folder_name`]); or every run is invalid because of the base or `[set]`. A run whose
 /// own overrides are invalid is not an error: its [`PlannedRun::config`] holds the reason.
 pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
-    let fail = |message: String| ExperimentError {
+    let fail = |problem: PlanError| ExperimentError::Plan {
         path: path.to_path_buf(),
-        message,
+        problem,
     };
-    let file = read_file(path).map_err(fail)?;
+    let text = schedules::file::read_config(path)?;
+    let file: ExperimentFile = schedules::file::from_toml(&text, path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let base = match &file.base {
         Some(p) => Some(read_table(dir, p).map_err(fail)?),
         None => None,
     };
     let entries = entries(&file).map_err(fail)?;
-    let folders = folders(&entries).map_err(fail)?;
+    let folders = folders(&entries).map_err(|e| fail(e.into()))?;
     let starts = entries
         .iter()
         .map(|e| start_table(e, base.as_ref(), dir))
@@ -134,8 +225,8 @@ pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
             ),
         })
         .collect();
-    if let Some(message) = no_run_survives(&file, base.as_ref(), &entries, &starts, &runs) {
-        return Err(fail(message));
+    if let Some(problem) = no_run_survives(&file, base.as_ref(), &entries, &starts, &runs) {
+        return Err(fail(problem));
     }
     Ok(Experiment {
         name: experiment_name(&file, path),
@@ -145,63 +236,52 @@ pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
     })
 }
 
-/// The experiment file, parsed; errors without the file's name (the caller adds it).
-fn read_file(path: &Path) -> Result<ExperimentFile, String> {
-    let text =
-        bounded::read_to_string(path, schedules::file::CONFIG_LIMIT).map_err(|e| e.to_string())?;
-    schedules::file::from_toml(&text, path).map_err(|e| {
-        let message = e.to_string();
-        // from_toml names the file itself; keep the rest.
-        let prefix = format!("{}:", path.display());
-        message
-            .strip_prefix(&prefix)
-            .unwrap_or(&message)
-            .trim()
-            .to_string()
-    })
-}
-
 /// The TOML table in `dir/path` (a base or a run's own config), naming the file in errors.
-fn read_table(dir: &Path, path: &Path) -> Result<Table, String> {
+fn read_table(dir: &Path, path: &Path) -> Result<Table, PlanError> {
     let full = dir.join(path);
-    let text = bounded::read_to_string(&full, schedules::file::CONFIG_LIMIT)
-        .map_err(|e| format!("{}: {e}", full.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", full.display()))
+    let text = bounded::read_to_string(&full, schedules::file::CONFIG_LIMIT).map_err(|source| {
+        PlanError::ReadConfig {
+            path: full.clone(),
+            source,
+        }
+    })?;
+    toml::from_str(&text).map_err(|source| PlanError::ParseConfig { path: full, source })
 }
 
 /// The listed runs, then the grid's.
-fn entries(file: &ExperimentFile) -> Result<Vec<RunEntry>, String> {
+fn entries(file: &ExperimentFile) -> Result<Vec<RunEntry>, PlanError> {
     let mut entries = file.runs.clone();
     if let Some(grid) = &file.grid {
         entries.extend(grid_runs(grid)?);
     }
     if entries.is_empty() {
-        return Err("no runs: add [[runs]] entries or a [grid]".into());
+        return Err(PlanError::NoRuns);
     }
     Ok(entries)
 }
 
 /// What a run starts from: its own config file, else the base.
-fn start_table(entry: &RunEntry, base: Option<&Table>, dir: &Path) -> Result<Table, String> {
+fn start_table(entry: &RunEntry, base: Option<&Table>, dir: &Path) -> Result<Table, PlanError> {
+    let run = entry.name.clone();
     match (&entry.config, base) {
-        (Some(p), _) => read_table(dir, p).map_err(|e| format!("run {:?}: {e}", entry.name)),
+        (Some(p), _) => read_table(dir, p).map_err(|source| PlanError::RunConfig {
+            run,
+            source: Box::new(source),
+        }),
         (None, Some(b)) => Ok(b.clone()),
-        (None, None) => Err(format!(
-            "run {:?} has no `config` and the experiment no `base`",
-            entry.name
-        )),
+        (None, None) => Err(PlanError::NoStart { run }),
     }
 }
 
 /// `start` with the overrides `sets` applied in order, as a checked run config; `label`
 /// names it in errors.
-fn build(start: &Table, sets: &[&Table], label: &str) -> Result<RunConfig, String> {
+fn build(start: &Table, sets: &[&Table], label: &str) -> Result<RunConfig, RunConfigError> {
     let mut table = start.clone();
     for set in sets {
         apply(&mut table, set)?;
     }
-    let text = toml::to_string(&table).map_err(|e| e.to_string())?;
-    RunConfig::parse(&text, Path::new(label)).map_err(|e| e.to_string())
+    let text = toml::to_string(&table)?;
+    Ok(RunConfig::parse(&text, Path::new(label))?)
 }
 
 /// Why no run can start because of the file's shared part, when none can: the base with
@@ -213,7 +293,7 @@ fn no_run_survives(
     entries: &[RunEntry],
     starts: &[Table],
     runs: &[PlannedRun],
-) -> Option<String> {
+) -> Option<PlanError> {
     if runs.iter().any(|r| r.config.is_ok()) {
         return None;
     }
@@ -225,21 +305,21 @@ fn no_run_survives(
     let uses_base = entries.iter().any(|e| e.config.is_none());
     if let (Some(base), Some(base_path), true) = (base, &file.base, uses_base) {
         let label = format!("{}{with_set}", base_path.display());
-        if let Err(e) = build(base, &[&file.set], &label) {
-            return Some(format!(
-                "no run is valid, and no run's overrides mend the base: {e}"
-            ));
+        if let Err(source) = build(base, &[&file.set], &label) {
+            return Some(PlanError::BaseInvalid { source });
         }
     }
     if file.set.is_empty() {
         return None;
     }
     let i = (0..entries.len()).find(|&i| build(&starts[i], &[&entries[i].set], "").is_ok())?;
-    let reason = runs[i].config.as_ref().err()?;
-    Some(format!(
-        "no run is valid with `[set]`: run {:?} is valid without it, and with it: {reason}",
-        entries[i].name
-    ))
+    // The run's error again (as `load` built it), owned.
+    let label = format!("run `{}`", entries[i].name);
+    let source = build(&starts[i], &[&file.set, &entries[i].set], &label).err()?;
+    Some(PlanError::SetBreaks {
+        run: entries[i].name.clone(),
+        source,
+    })
 }
 
 /// The file's `name`, else the folder's name for `NAME/experiment.toml`, else the file stem.
@@ -260,7 +340,7 @@ fn experiment_name(file: &ExperimentFile, path: &Path) -> String {
 /// # Errors
 /// The folder name would be empty, `.` or `..` (the runs folder itself or its parent, not a
 /// folder of the run's own), or longer than [`MAX_FOLDER_BYTES`].
-pub fn folder_name(name: &str) -> Result<String, String> {
+pub fn folder_name(name: &str) -> Result<String, FolderError> {
     let folder: String = name
         .chars()
         .map(|c| {
@@ -271,33 +351,24 @@ pub fn folder_name(name: &str) -> Result<String, String> {
             }
         })
         .collect();
+    let name = name.to_string();
     match folder.as_str() {
-        "" => Err(format!(
-            "run {name:?} has an empty name, which cannot name its folder"
-        )),
-        "." | ".." => Err(format!(
-            "run {name:?} would become the folder {folder:?}, which is not a folder of its own: \
-             it is {}",
-            if folder == "." {
-                "the folder that holds the runs' folders"
-            } else {
-                "the folder above the one that holds the runs' folders"
-            }
-        )),
-        _ if folder.len() > MAX_FOLDER_BYTES => Err(format!(
-            "run {name:?} would become a folder name of {} bytes, more than the {MAX_FOLDER_BYTES} allowed",
-            folder.len()
-        )),
+        "" => Err(FolderError::Empty { name }),
+        "." | ".." => Err(FolderError::NotOwn { name, folder }),
+        _ if folder.len() > MAX_FOLDER_BYTES => Err(FolderError::TooLong {
+            name,
+            bytes: folder.len(),
+        }),
         _ => Ok(folder),
     }
 }
 
 /// The folder name of every entry, checked ([`folder_name`], [`distinct_folders`]).
-fn folders(entries: &[RunEntry]) -> Result<Vec<String>, String> {
+fn folders(entries: &[RunEntry]) -> Result<Vec<String>, FolderError> {
     let named: Vec<(&str, String)> = entries
         .iter()
         .map(|e| Ok((e.name.as_str(), folder_name(&e.name)?)))
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, FolderError>>()?;
     distinct_folders(&named)?;
     Ok(named.into_iter().map(|(_, folder)| folder).collect())
 }
@@ -307,7 +378,7 @@ fn folders(entries: &[RunEntry]) -> Result<Vec<String>, String> {
 ///
 /// # Errors
 /// The first pair that does, naming both runs and the folder.
-pub fn distinct_folders(named: &[(&str, String)]) -> Result<(), String> {
+pub fn distinct_folders(named: &[(&str, String)]) -> Result<(), FolderError> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, (name, folder)) in named.iter().enumerate() {
         let Some(&j) = seen.get(&folder.to_ascii_lowercase()) else {
@@ -315,15 +386,22 @@ pub fn distinct_folders(named: &[(&str, String)]) -> Result<(), String> {
             continue;
         };
         let (other, other_folder) = &named[j];
+        let (first, second) = (other.to_string(), name.to_string());
         return Err(if other == name {
-            format!("two runs are named {name:?}")
+            FolderError::SameName { name: second }
         } else if other_folder == folder {
-            format!("runs {other:?} and {name:?} both become the folder {folder:?}")
+            FolderError::SameFolder {
+                first,
+                second,
+                folder: folder.clone(),
+            }
         } else {
-            format!(
-                "runs {other:?} and {name:?} become the folders {other_folder:?} and {folder:?}, \
-                 which are one folder where case is ignored (macOS, Windows)"
-            )
+            FolderError::SameIgnoringCase {
+                first,
+                second,
+                first_folder: other_folder.clone(),
+                folder: folder.clone(),
+            }
         });
     }
     Ok(())
@@ -331,23 +409,17 @@ pub fn distinct_folders(named: &[(&str, String)]) -> Result<(), String> {
 
 /// Every combination of the grid's values, in the order of its keys (sorted), named
 /// `key=value,...` with the last part of each key.
-fn grid_runs(grid: &Table) -> Result<Vec<RunEntry>, String> {
+fn grid_runs(grid: &Table) -> Result<Vec<RunEntry>, PlanError> {
     if grid.is_empty() {
-        return Err(
-            "`[grid]` has no keys, so it makes no runs: add a key with a list of \
-                    values, or remove it"
-                .into(),
-        );
+        return Err(PlanError::EmptyGrid);
     }
     let mut combos: Vec<(Vec<String>, Table)> = vec![(Vec::new(), Table::new())];
     for (key, values) in grid {
         let Value::Array(values) = values else {
-            return Err(format!("grid key `{key}` must be a list of values"));
+            return Err(PlanError::GridNotList { key: key.clone() });
         };
         if values.is_empty() {
-            return Err(format!(
-                "grid key `{key}` has an empty list of values, so the grid makes no runs"
-            ));
+            return Err(PlanError::GridNoValues { key: key.clone() });
         }
         let short = key.rsplit('.').next().unwrap_or(key);
         let mut next = Vec::with_capacity(combos.len() * values.len());
@@ -386,7 +458,7 @@ fn value_name(value: &Value) -> String {
 }
 
 /// Applies the overrides `set` to `table`.
-fn apply(table: &mut Table, set: &Table) -> Result<(), String> {
+fn apply(table: &mut Table, set: &Table) -> Result<(), RunConfigError> {
     for (key, value) in set {
         let path: Vec<&str> = key.split('.').collect();
         put(table, &path, value.clone())?;
@@ -396,7 +468,7 @@ fn apply(table: &mut Table, set: &Table) -> Result<(), String> {
 
 /// Puts `value` at `path`: tables merge key by key, unless the new table has a `kind`, which
 /// replaces the old table whole.
-fn put(table: &mut Table, path: &[&str], value: Value) -> Result<(), String> {
+fn put(table: &mut Table, path: &[&str], value: Value) -> Result<(), RunConfigError> {
     let (first, rest) = path.split_first().expect("paths have a key");
     if rest.is_empty() {
         match (table.get_mut(*first), value) {
@@ -416,10 +488,10 @@ fn put(table: &mut Table, path: &[&str], value: Value) -> Result<(), String> {
         .or_insert_with(|| Value::Table(Table::new()));
     match child {
         Value::Table(child) => put(child, rest, value),
-        _ => Err(format!(
-            "`{first}` is not a table, so `{}` cannot be set",
-            path.join(".")
-        )),
+        _ => Err(RunConfigError::NotATable {
+            first: (*first).to_string(),
+            path: path.join("."),
+        }),
     }
 }
 
@@ -544,7 +616,7 @@ set = { "schedule.lr" = -1.0 }
         )
         .unwrap();
         assert!(e.runs[0].config.is_ok());
-        let err = e.runs[1].config.as_ref().unwrap_err();
+        let err = e.runs[1].config.as_ref().unwrap_err().to_string();
         assert!(err.contains("schedule.lr = -1"), "{err}");
     }
 
@@ -605,14 +677,16 @@ set = { "schedule.lr" = -1.0 }
                     assert_eq!(dir.parent(), Some(runs), "{name:?} -> {folder:?}");
                     assert_eq!(dir.file_name(), Some(folder.as_ref()), "{name:?}");
                 }
-                Err(e) => assert!(e.contains(&format!("{name:?}")), "{e}"),
+                Err(e) => assert!(e.to_string().contains(&format!("{name:?}")), "{e}"),
             }
         }
         for name in ["", ".", ".."] {
             assert!(folder_name(name).is_err(), "{name:?}");
         }
         assert!(folder_name(&"x".repeat(MAX_FOLDER_BYTES)).is_ok());
-        let e = folder_name(&"x".repeat(MAX_FOLDER_BYTES + 1)).unwrap_err();
+        let e = folder_name(&"x".repeat(MAX_FOLDER_BYTES + 1))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(&(MAX_FOLDER_BYTES + 1).to_string()), "{e}");
     }
 
@@ -625,14 +699,20 @@ set = { "schedule.lr" = -1.0 }
                 .collect()
         };
         assert!(distinct_folders(&named(&["a", "b", "a=1", "A=2"])).is_ok());
-        let e = distinct_folders(&named(&["x", "a/b", "a_b"])).unwrap_err();
+        let e = distinct_folders(&named(&["x", "a/b", "a_b"]))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("\"a/b\" and \"a_b\"") && e.contains(&format!("{:?}", "a_b")),
             "{e}"
         );
-        let e = distinct_folders(&named(&["Lr", "x", "lr"])).unwrap_err();
+        let e = distinct_folders(&named(&["Lr", "x", "lr"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"Lr\" and \"lr\"") && e.contains("case"), "{e}");
-        let e = distinct_folders(&named(&["a", "a"])).unwrap_err();
+        let e = distinct_folders(&named(&["a", "a"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("two runs are named \"a\""), "{e}");
     }
 
@@ -731,6 +811,6 @@ set = { "schedule.lr" = -1.0 }
         .unwrap();
         assert_eq!(e.runs.len(), 1);
         let reason = e.runs[0].config.as_ref().unwrap_err();
-        no_cli_words(reason);
+        no_cli_words(&reason.to_string());
     }
 }
