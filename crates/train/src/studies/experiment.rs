@@ -92,7 +92,10 @@ pub enum ExperimentError {
     File(#[from] schedules::file::FileError),
     /// Everything else, about the experiment file at `path`.
     #[error("{}: {problem}", path.display())]
-    Plan { path: PathBuf, problem: PlanError },
+    Plan {
+        path: PathBuf,
+        problem: Box<PlanError>,
+    },
 }
 
 /// Why an experiment's runs cannot be planned.
@@ -178,7 +181,13 @@ pub enum RunConfigError {
     #[error("the merged config cannot be written as TOML: {0}")]
     Toml(#[from] toml::ser::Error),
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
+}
+
+impl From<ConfigError> for RunConfigError {
+    fn from(e: ConfigError) -> Self {
+        RunConfigError::Config(Box::new(e))
+    }
 }
 
 /// The longest folder name a run may have, in bytes: file systems allow 255, and a folder
@@ -196,7 +205,7 @@ pub const MAX_FOLDER_BYTES: usize = 200;
 pub fn load(path: &Path) -> Result<Experiment, ExperimentError> {
     let fail = |problem: PlanError| ExperimentError::Plan {
         path: path.to_path_buf(),
-        problem,
+        problem: Box::new(problem),
     };
     let text = schedules::file::read_config(path)?;
     let file: ExperimentFile = schedules::file::from_toml(&text, path)?;
