@@ -1,7 +1,7 @@
 //! The harness's trainer on a model of one's own: the small CNN of `mnist_cnn.rs`, fed by a
 //! burn `DataLoader` over a burn-dataset `Dataset`, trained with PyTorch's Adam under a
 //! one-cycle schedule into a run folder (`metrics.csv`, `metrics.jsonl`, checkpoints,
-//! `summary.json`) that `harness compare` and TensorBoard-minded scripts read like any other.
+//! `summary.json`): the folder `harness train` writes, read back by `train::records`.
 //! The training is the lines under "Training"; the model only adds `impl Trainable`.
 //!
 //! ```text

@@ -282,11 +282,14 @@ fn early_stopping_ends_the_run_after_patience_evaluations() {
         Ok(Evaluation::of_loss(calls))
     };
     let spec = TrainSpec::default().with_epochs(10).with_patience(2);
+    let mut seen = Vec::new();
     let fitted = Fit::new(spec, dir.path().join("run"))
         .with_progress(Progress::Quiet)
+        .with_on_epoch(|record| seen.push(record.epoch))
         .run(line, optimizer, scheduler, &batches, worse)
         .unwrap();
     assert_eq!(fitted.outcome.epochs.len(), 3);
+    assert_eq!(seen, [1, 2, 3]);
     assert_eq!(fitted.outcome.summary.best_epoch, 1);
 }
 

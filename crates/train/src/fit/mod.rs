@@ -110,6 +110,7 @@ pub struct Fit<'a, M> {
     device: Option<String>,
     reference_test_rmse: Option<f64>,
     finish: Option<Finish<'a, M>>,
+    on_epoch: Option<Box<dyn FnMut(&EpochRecord) + 'a>>,
 }
 
 /// Refuses a folder that already holds a run (its config, metrics or summary).
@@ -147,6 +148,7 @@ impl<'a, M: Module> Fit<'a, M> {
             device: None,
             reference_test_rmse: None,
             finish: None,
+            on_epoch: None,
         }
     }
 
@@ -191,6 +193,13 @@ impl<'a, M: Module> Fit<'a, M> {
         self
     }
 
+    /// Calls `on_epoch` with each epoch's record once it is written (for a plot or a log of
+    /// one's own; [`Progress::Quiet`] then keeps the loop from printing).
+    pub fn with_on_epoch(mut self, on_epoch: impl FnMut(&EpochRecord) + 'a) -> Self {
+        self.on_epoch = Some(Box::new(on_epoch));
+        self
+    }
+
     /// Runs `finish` on the trained model and the run folder before `summary.json` is written.
     pub fn with_finish(
         mut self,
@@ -211,7 +220,7 @@ impl<'a, M: Module> Fit<'a, M> {
     /// cannot be made, a loss that became NaN or infinite (the last checkpoint is kept), an
     /// interruption (a checkpoint is saved).
     pub fn run<B>(
-        self,
+        mut self,
         model: M,
         optimizer: ScheduledOptimizer,
         scheduler: Scheduler,
@@ -296,6 +305,9 @@ impl<'a, M: Module> Fit<'a, M> {
                 run.writer.step(&p, Some(&record)).map_err(output(out))?;
             }
             run.writer.epoch(&record).map_err(output(out))?;
+            if let Some(on_epoch) = &mut self.on_epoch {
+                on_epoch(&record);
+            }
             let samples_per_sec =
                 data.samples_per_epoch() as f64 / epoch_start.elapsed().as_secs_f64().max(1e-9);
             if let Some(bar) = bar {
