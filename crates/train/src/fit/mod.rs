@@ -97,6 +97,9 @@ pub struct Fitted<M> {
 /// `summary.json` marks the run finished.
 type Finish<'a, M> = Box<dyn FnOnce(&M, &Path) -> Result<(), RunError> + 'a>;
 
+/// Sees each epoch's record.
+type OnEpoch<'a> = Box<dyn FnMut(&EpochRecord) + 'a>;
+
 /// A training run into the folder `out`: how long and what a loss-driven schedule observes
 /// ([`TrainSpec`]), how it reports, and whether it continues an interrupted run.
 pub struct Fit<'a, M> {
@@ -110,7 +113,7 @@ pub struct Fit<'a, M> {
     device: Option<String>,
     reference_test_rmse: Option<f64>,
     finish: Option<Finish<'a, M>>,
-    on_epoch: Option<Box<dyn FnMut(&EpochRecord) + 'a>>,
+    on_epoch: Option<OnEpoch<'a>>,
 }
 
 /// Refuses a folder that already holds a run (its config, metrics or summary).
