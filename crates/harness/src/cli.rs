@@ -45,6 +45,9 @@ pub mod limits {
     /// `harness compare --jobs`: each job is a `harness train` process of its own (an MNIST
     /// run peaks at about 260 MB).
     pub const JOBS: u64 = 64;
+    /// `harness compare --run-index`: an index into a plan of at most a million runs (a grid
+    /// larger than that is more runs than any array engine takes in one job).
+    pub const RUN_INDEX: u64 = 999_999;
     /// `harness bench --steps` and `--warmup`: every timed step's duration is kept (8 bytes),
     /// and a step of the MNIST MLP takes about a millisecond.
     pub const BENCH_STEPS: u64 = 1_000_000;
@@ -328,11 +331,29 @@ pub struct TrainArgs {
           value_parser = Count::new(0, u64::MAX))]
     pub seed: Option<u64>,
 
+    /// Override a key of the config, as sweep agents pass parameters: a dotted key and a TOML
+    /// value (a bare word is a string), e.g. --set schedule.lr=0.01 --set optimizer.kind=adam.
+    /// Repeatable, applied in order after the file and before --epochs and --seed, validated
+    /// as the file is; a new kind starts its table afresh.
+    #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "resume",
+          value_parser = parse_override)]
+    pub set: Vec<train::overrides::Override>,
+
+    /// Print only the final metrics on stdout, as one JSON line (summary.json's fields), for
+    /// a sweep agent or Optuna's CLI to read; progress and warnings go to stderr.
+    #[arg(long)]
+    pub json: bool,
+
     #[command(flatten)]
     pub threads: ThreadsArg,
 
     #[command(flatten)]
     pub data_dir: DataDirArg,
+}
+
+fn parse_override(text: &str) -> Result<train::overrides::Override, String> {
+    text.parse()
+        .map_err(|e: train::overrides::OverrideError| e.to_string())
 }
 
 /// How the LR rises during the sweep.
@@ -605,18 +626,80 @@ pub struct BenchArgs {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// Experiment file, e.g. experiments/adaptive/experiment.toml.
-    #[arg(long, value_name = "FILE")]
-    pub config: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["run_index", "collect"],
+          conflicts_with_all = ["run_index", "collect"])]
+    pub config: Option<PathBuf>,
 
-    /// Output folder; default runs/compare-<experiment name>-<date>-<time>.
-    #[arg(long, value_name = "DIR")]
+    /// Output folder; default runs/compare-<experiment name>-<date>-<time>. With --plan,
+    /// --run-index and --collect it is the plan's folder (required), on storage every node
+    /// sees.
+    #[arg(long, value_name = "DIR", required_if_eq_any = [("plan", "true"), ("collect", "true")])]
     pub out: Option<PathBuf>,
+
+    /// Write the plan into --out (plan.json: the runs with their index, name and folder;
+    /// configs/: each run's effective config) and train nothing.
+    #[arg(long, requires = "config")]
+    pub plan: bool,
+
+    /// Train run I of the plan in --out into its folder, in this process: an array task's
+    /// command. A finished run is left as it is, an interrupted one continues from its
+    /// checkpoint, and a lock keeps two tasks off one run. Without I, the index comes from
+    /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN), JOB_COMPLETION_INDEX (Kubernetes) or
+    /// AWS_BATCH_JOB_ARRAY_INDEX. At most 999999.
+    #[arg(long, value_name = "I", num_args = 0..=1, requires = "out",
+          conflicts_with_all = ["plan", "collect"], allow_negative_numbers = true,
+          value_parser = Count::new(0, limits::RUN_INDEX))]
+    pub run_index: Option<Option<u64>>,
+
+    /// Write the report of the plan in --out from the runs finished so far, listing those
+    /// failed (with their reasons) and those not finished; it can run while the grid runs.
+    #[arg(long, conflicts_with = "plan")]
+    pub collect: bool,
+
+    /// Submit the plan to a cluster instead of training here: `slurm` writes a job-array
+    /// script (task i trains run i) and a collect script into DIR/slurm/ and submits both with
+    /// sbatch, the collect job after the array whatever its tasks' ends (docs/scale.md).
+    #[arg(long, value_enum, value_name = "ENGINE", requires_all = ["config", "out"],
+          conflicts_with_all = ["plan", "run_index", "collect"])]
+    pub submit: Option<Engine>,
+
+    /// With --submit slurm: the partition both jobs run in.
+    #[arg(long, value_name = "P", requires = "submit", value_parser = parse_slurm_word)]
+    pub partition: Option<String>,
+
+    /// With --submit slurm: each task's time limit, as Slurm writes it (30, 2:00:00,
+    /// 1-00:00:00).
+    #[arg(long, value_name = "T", requires = "submit", value_parser = parse_slurm_time)]
+    pub time: Option<String>,
+
+    /// With --submit slurm: CPUs of each task, which it trains with (its --threads); 1 by
+    /// default, at most 1024.
+    #[arg(long, value_name = "N", requires = "submit", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::THREADS))]
+    pub cpus_per_task: Option<u64>,
+
+    /// With --submit slurm: tasks of the array at a time (its %K); all by default; at most
+    /// 999999.
+    #[arg(long, value_name = "K", requires = "submit", allow_negative_numbers = true,
+          value_parser = Count::new(1, limits::RUN_INDEX))]
+    pub max_parallel: Option<u64>,
+
+    /// With --submit slurm: a further sbatch option for both jobs, repeatable, e.g.
+    /// --sbatch-arg=--mem=4G or --sbatch-arg=--requeue.
+    #[arg(long, value_name = "ARG", requires = "submit", allow_hyphen_values = true,
+          value_parser = parse_slurm_word)]
+    pub sbatch_arg: Vec<String>,
+
+    /// With --submit: write the plan and the scripts and print them, submitting nothing.
+    #[arg(long, requires = "submit")]
+    pub dry_run: bool,
 
     /// Tensor backend of every run: flex (default), ndarray, wgpu, cuda.
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     pub backend: train::backend::Backend,
 
-    /// Runs at a time, each in its own process (so seeded runs stay exact), at most 64.
+    /// Runs at a time, each in its own process (so seeded runs stay exact), at most 64. Each
+    /// gets --threads, by default the cores divided among the jobs.
     #[arg(long, value_name = "N", default_value_t = 1, allow_negative_numbers = true,
           value_parser = Count::new(1, limits::JOBS))]
     pub jobs: u64,
@@ -627,7 +710,49 @@ pub struct CompareArgs {
     pub epochs: Option<u64>,
 
     #[command(flatten)]
+    pub threads: ThreadsArg,
+
+    #[command(flatten)]
     pub data_dir: DataDirArg,
+}
+
+/// The cluster engines `harness compare --submit` submits to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// A Slurm job array and a dependent collect job, through sbatch.
+    Slurm,
+}
+
+/// A word of an `#SBATCH` line: not empty, no white space (a line break would start another
+/// line of the script).
+fn parse_slurm_word(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.chars().any(char::is_whitespace) {
+        return Err(format!("{text:?}: expected one word without spaces"));
+    }
+    Ok(text.to_string())
+}
+
+/// Slurm's time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+/// days-hours:minutes, days-hours:minutes:seconds.
+fn parse_slurm_time(text: &str) -> Result<String, String> {
+    let (days, clock) = match text.split_once('-') {
+        Some((days, clock)) => (Some(days), clock),
+        None => (None, text),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let numbers = |ps: &[&str]| {
+        ps.iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let valid = days.is_none_or(|d| numbers(&[d])) && numbers(&parts) && parts.len() <= 3;
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?}: expected Slurm's time: minutes, minutes:seconds, hours:minutes:seconds, \
+             days-hours, days-hours:minutes or days-hours:minutes:seconds"
+        ))
+    }
 }
 
 fn parse_backend(name: &str) -> Result<train::backend::Backend, String> {

@@ -7,6 +7,7 @@
 //! - [`finding`]: an LR range test's result as a table, JSON, CSV and a plot.
 //! - [`hints`]: the command line's words (flags, commands) added to library errors.
 //! - [`report`]: the report of `harness compare`: table, JSON and charts of several runs.
+//! - [`slurm`]: the sbatch scripts of `harness compare --submit slurm`.
 //! - [`plot_landscape`]: the figure of `harness landscape`: trajectories over a contour plot
 //!   (the other charts are the `plot` crate's).
 
@@ -19,6 +20,7 @@ pub mod finding;
 pub mod hints;
 pub mod plot_landscape;
 pub mod report;
+pub mod slurm;
 
 /// Runs one parsed command line.
 ///
@@ -30,6 +32,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Train(a) => a.threads.threads,
         cli::Command::LrFind(a) => a.threads.threads,
         cli::Command::Bench(a) => a.threads.threads,
+        cli::Command::Compare(a) => a.threads.threads,
         _ => None,
     };
     set_threads(threads.map(|n| n as usize))?;

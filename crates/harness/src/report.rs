@@ -16,6 +16,8 @@ use plot::{Chart, Series};
 pub enum Status {
     Ok,
     Failed(String),
+    /// Not finished (yet): still to train, training, or interrupted; where it stands.
+    Missing(String),
 }
 
 /// One run as the report sees it.
@@ -162,6 +164,7 @@ pub fn markdown(name: &str, description: &str, first_epochs: u64, runs: &[RunRes
         let status = match &r.status {
             Status::Ok => "ok".to_string(),
             Status::Failed(_) => "**failed**".to_string(),
+            Status::Missing(_) => "not finished".to_string(),
         };
         let metric_value = r.test_metric().map(|(_, v)| v);
         let reference = if with_reference {
@@ -219,6 +222,18 @@ pub fn markdown(name: &str, description: &str, first_epochs: u64, runs: &[RunRes
             }
         }
     }
+    let missing: Vec<&RunResult> = runs
+        .iter()
+        .filter(|r| matches!(r.status, Status::Missing(_)))
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(t, "\n## Runs not finished\n");
+        for r in missing {
+            if let Status::Missing(state) = &r.status {
+                let _ = writeln!(t, "- `{}`: {state}", r.name);
+            }
+        }
+    }
     if let Some(best) = best(runs) {
         let _ = writeln!(t, "\nBest {metric}: `{}`.", best.name);
     }
@@ -260,6 +275,7 @@ pub fn json(name: &str, first_epochs: u64, runs: &[RunResult]) -> Value {
             let (status, reason) = match &r.status {
                 Status::Ok => ("ok", None),
                 Status::Failed(reason) => ("failed", Some(reason.clone())),
+                Status::Missing(state) => ("missing", Some(state.clone())),
             };
             o.insert("status".into(), json!(status));
             o.insert("reason".into(), json!(reason));

@@ -65,11 +65,12 @@ fn every_count_flag_states_its_limit_and_is_held_to_it() {
         .filter(|(_, a)| is_count(a))
         .collect();
     // schedule --steps; lr-find --num-iters, --batch-size, --accumulate, --seeds, --seed,
-    // --epochs, --threads; train --epochs, --seed, --threads; compare --jobs, --epochs; bench
-    // --hidden, --batch-sizes, --steps, --warmup, --threads; landscape --steps.
+    // --epochs, --threads; train --epochs, --seed, --threads; compare --run-index,
+    // --cpus-per-task, --max-parallel, --jobs, --epochs, --threads; bench --hidden,
+    // --batch-sizes, --steps, --warmup, --threads; landscape --steps.
     assert_eq!(
         counts.len(),
-        19,
+        23,
         "a count flag came or went: update the list above"
     );
     for (path, arg) in counts {
@@ -126,8 +127,8 @@ fn every_numeric_flag_takes_a_leading_minus() {
             );
         }
     }
-    // The 19 counts, lr-find's --start-lr, --end-lr, --smooth, --diverge and landscape's --lr.
-    assert_eq!(seen, 24);
+    // The 23 counts, lr-find's --start-lr, --end-lr, --smooth, --diverge and landscape's --lr.
+    assert_eq!(seen, 28);
 }
 
 #[test]

@@ -170,6 +170,12 @@ pub enum ConfigError {
         value: String,
         rule: String,
     },
+    /// An override that cannot be applied to the file's table.
+    #[error("{}: {source}", path.display())]
+    Override {
+        path: PathBuf,
+        source: crate::overrides::OverrideError,
+    },
     /// `[model]` breaks a rule; the message names the key (`model.hidden = [0]: ...`).
     #[error("{}:{line}: model.{source}", path.display())]
     Model {
@@ -186,6 +192,32 @@ impl RunConfig {
     /// [`ConfigError`] naming the file, the line, the key and what was expected.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         Self::parse(&schedules::file::read_config(path)?, path)
+    }
+
+    /// The run config at `path` with `overrides` applied ([`crate::overrides`]), validated as
+    /// the file is: the file alone first (so its own mistakes name its lines), then with the
+    /// overrides, whose mistakes name the file as `PATH with overrides` and the key.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load), and an override that cannot be applied.
+    pub fn load_with(
+        path: &Path,
+        overrides: &[crate::overrides::Override],
+    ) -> Result<Self, ConfigError> {
+        let text = schedules::file::read_config(path)?;
+        let config = Self::parse(&text, path)?;
+        if overrides.is_empty() {
+            return Ok(config);
+        }
+        let mut table: toml::Table = from_toml(&text, path)?;
+        crate::overrides::apply(&mut table, overrides).map_err(|source| ConfigError::Override {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let merged = toml::to_string(&table).expect("a TOML table serializes");
+        let mut label = path.as_os_str().to_owned();
+        label.push(" with overrides");
+        Self::parse(&merged, Path::new(&label))
     }
 
     /// As [`load`](Self::load), from text; `path` names the file in errors, and a relative

@@ -9,6 +9,8 @@
 //! - [`lr_find`](mod@lr_find): the LR range test on the harness's models: sweeps, the probe,
 //!   the config it writes.
 //! - [`optimizer`]: `[optimizer]`, built into burn optimizers with PyTorch's defaults.
+//! - [`overrides`]: `KEY=VALUE` overrides of a config's table (`harness train --set`, an
+//!   experiment's `set`).
 //! - [`torch_optim`]: optimizers with `torch.optim`'s exact update rules, a schedule's cycled
 //!   momentum and PyTorch's global-norm clipping (checked against recorded PyTorch runs).
 //! - [`trainer`]: a run's model, optimizer and schedule between steps, one step, the end of an
@@ -29,6 +31,7 @@ pub mod error;
 pub mod fit;
 pub mod lr_find;
 pub mod optimizer;
+pub mod overrides;
 pub mod records;
 pub mod reference;
 pub mod run;

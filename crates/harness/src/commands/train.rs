@@ -27,7 +27,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         backend: args.backend,
         out_dir: PathBuf::new(),
         data_dir: args.data_dir.data_dir.clone(),
-        progress: Progress::auto(),
+        // With --json, stdout holds the metrics line alone.
+        progress: if args.json {
+            Progress::Quiet
+        } else {
+            Progress::auto()
+        },
         stop: Some(stop),
         schedule_hint: args.epochs.map(|epochs| {
             format!(
@@ -45,7 +50,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             .config
             .as_ref()
             .expect("clap requires --config without --resume");
-        let mut config = RunConfig::load(config_path)?;
+        let mut config = RunConfig::load_with(config_path, &args.set)?;
         if let Some(epochs) = args.epochs {
             config.train.epochs = epochs;
         }
@@ -57,8 +62,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     let out = &options.out_dir;
     plot_run(&outcome, out)?;
-    println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
-    println!("wrote {}", out.display());
+    if args.json {
+        println!("{}", serde_json::to_string(&outcome.summary)?);
+    } else {
+        println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
+        println!("wrote {}", out.display());
+    }
     Ok(())
 }
 
@@ -99,7 +108,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// `loss.png` (train loss per step, validation loss per epoch) and `lr.png`.
-fn plot_run(outcome: &Outcome, out: &Path) -> Result<()> {
+pub(crate) fn plot_run(outcome: &Outcome, out: &Path) -> Result<()> {
     let per_step = |f: &dyn Fn(&train::records::StepRecord) -> f64| -> Vec<(f64, f64)> {
         outcome
             .steps

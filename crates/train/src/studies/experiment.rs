@@ -21,7 +21,7 @@
 //!
 //! An override is merged into the base table by table; a table that names a `kind` replaces
 //! the table it lands on instead (a new schedule does not inherit the old one's keys). A key
-//! with dots (`"schedule.lr"`) is a path.
+//! with dots (`"schedule.lr"`) is a path ([`crate::overrides`], as `harness train --set`).
 //!
 //! Each run gets a folder named after it ([`folder_name`]); the folders are checked when the
 //! file is read: none empty, none `.` or `..`, none longer than [`MAX_FOLDER_BYTES`], no two
@@ -176,8 +176,8 @@ pub enum FolderError {
 /// Why one run of an experiment cannot start: its overrides, or the config they make.
 #[derive(Debug, thiserror::Error)]
 pub enum RunConfigError {
-    #[error("`{first}` is not a table, so `{path}` cannot be set")]
-    NotATable { first: String, path: String },
+    #[error(transparent)]
+    Override(#[from] crate::overrides::OverrideError),
     #[error("the merged config cannot be written as TOML: {0}")]
     Toml(#[from] toml::ser::Error),
     #[error(transparent)]
@@ -287,7 +287,7 @@ fn start_table(entry: &RunEntry, base: Option<&Table>, dir: &Path) -> Result<Tab
 fn build(start: &Table, sets: &[&Table], label: &str) -> Result<RunConfig, RunConfigError> {
     let mut table = start.clone();
     for set in sets {
-        apply(&mut table, set)?;
+        crate::overrides::apply_table(&mut table, set)?;
     }
     let text = toml::to_string(&table)?;
     Ok(RunConfig::parse(&text, Path::new(label))?)
@@ -463,44 +463,6 @@ fn value_name(value: &Value) -> String {
             .unwrap_or("table")
             .to_string(),
         other => other.to_string(),
-    }
-}
-
-/// Applies the overrides `set` to `table`.
-fn apply(table: &mut Table, set: &Table) -> Result<(), RunConfigError> {
-    for (key, value) in set {
-        let path: Vec<&str> = key.split('.').collect();
-        put(table, &path, value.clone())?;
-    }
-    Ok(())
-}
-
-/// Puts `value` at `path`: tables merge key by key, unless the new table has a `kind`, which
-/// replaces the old table whole.
-fn put(table: &mut Table, path: &[&str], value: Value) -> Result<(), RunConfigError> {
-    let (first, rest) = path.split_first().expect("paths have a key");
-    if rest.is_empty() {
-        match (table.get_mut(*first), value) {
-            (Some(Value::Table(old)), Value::Table(new)) if !new.contains_key("kind") => {
-                for (k, v) in new {
-                    put(old, &[k.as_str()], v)?;
-                }
-            }
-            (_, value) => {
-                table.insert((*first).to_string(), value);
-            }
-        }
-        return Ok(());
-    }
-    let child = table
-        .entry((*first).to_string())
-        .or_insert_with(|| Value::Table(Table::new()));
-    match child {
-        Value::Table(child) => put(child, rest, value),
-        _ => Err(RunConfigError::NotATable {
-            first: (*first).to_string(),
-            path: path.join("."),
-        }),
     }
 }
 
