@@ -210,30 +210,14 @@ pub fn markdown(name: &str, description: &str, first_epochs: u64, runs: &[RunRes
         "\nLoss reduction: 1 − (mean train loss of epoch {first_epochs}) / (loss of the first step), \
          a convergence-speed figure; runs that share model, seed and data start from the same loss."
     );
-    let failures: Vec<&RunResult> = runs
-        .iter()
-        .filter(|r| matches!(r.status, Status::Failed(_)))
-        .collect();
-    if !failures.is_empty() {
-        let _ = writeln!(t, "\n## Failed runs\n");
-        for r in failures {
-            if let Status::Failed(reason) = &r.status {
-                let _ = writeln!(t, "- `{}`: {reason}", r.name);
-            }
-        }
-    }
-    let missing: Vec<&RunResult> = runs
-        .iter()
-        .filter(|r| matches!(r.status, Status::Missing(_)))
-        .collect();
-    if !missing.is_empty() {
-        let _ = writeln!(t, "\n## Runs not finished\n");
-        for r in missing {
-            if let Status::Missing(state) = &r.status {
-                let _ = writeln!(t, "- `{}`: {state}", r.name);
-            }
-        }
-    }
+    reasons(&mut t, "Failed runs", runs, |s| match s {
+        Status::Failed(reason) => Some(reason),
+        _ => None,
+    });
+    reasons(&mut t, "Runs not finished", runs, |s| match s {
+        Status::Missing(state) => Some(state),
+        _ => None,
+    });
     if let Some(best) = best(runs) {
         let _ = writeln!(t, "\nBest {metric}: `{}`.", best.name);
     }
@@ -243,6 +227,27 @@ pub fn markdown(name: &str, description: &str, first_epochs: u64, runs: &[RunRes
          One panel per run: [loss](loss_grid.png), [learning rate](lr_grid.png)."
     );
     t
+}
+
+/// A section `## heading` listing each run whose status `pick` gives a reason for, with it;
+/// nothing when there is none.
+fn reasons(
+    t: &mut String,
+    heading: &str,
+    runs: &[RunResult],
+    pick: fn(&Status) -> Option<&String>,
+) {
+    let listed: Vec<(&str, &String)> = runs
+        .iter()
+        .filter_map(|r| Some((r.name.as_str(), pick(&r.status)?)))
+        .collect();
+    if listed.is_empty() {
+        return;
+    }
+    let _ = writeln!(t, "\n## {heading}\n");
+    for (name, reason) in listed {
+        let _ = writeln!(t, "- `{name}`: {reason}");
+    }
 }
 
 /// The finished run with the best test metric (highest accuracy, lowest RMSE).

@@ -1,6 +1,6 @@
 //! [`RunError`]: why a training run could not start, continue or finish.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::backend::BackendError;
 
@@ -71,4 +71,12 @@ pub enum RunError {
         checkpoint: PathBuf,
         run: PathBuf,
     },
+}
+
+/// An I/O error about `path`, as a [`RunError::Output`], for `map_err`.
+pub(crate) fn output(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
+    move |cause| RunError::Output {
+        path: path.to_path_buf(),
+        cause,
+    }
 }

@@ -17,6 +17,7 @@ use crate::backend::Backend;
 use crate::checkpoint::{self, LoopState};
 use crate::config::RunConfig;
 pub use crate::error::RunError;
+use crate::error::output;
 use crate::fit::{Fit, OnDevice, check_new_folder, latest_checkpoint};
 pub use crate::fit::{Outcome, Progress, device_name};
 use crate::records::Evaluation;
@@ -36,13 +37,6 @@ pub struct RunOptions {
     /// Appended to each warning about a schedule sized for another number of steps: how the
     /// caller gets one of the right length.
     pub schedule_hint: Option<String>,
-}
-
-fn output(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
-    move |cause| RunError::Output {
-        path: path.to_path_buf(),
-        cause,
-    }
 }
 
 /// Trains `config` into a new run folder: `config.toml` (the effective config), `metrics.csv`,

@@ -49,7 +49,7 @@ pub use batches::{BatchError, EpochBatches, OnDevice};
 
 use crate::checkpoint::{self, LoopState};
 use crate::config::TrainSpec;
-use crate::error::RunError;
+use crate::error::{RunError, output};
 use crate::records::{
     BURN_VERSION, EpochRecord, Evaluation, MetricsWriter, StepRecord, Summary, read_history,
 };
@@ -379,13 +379,6 @@ impl<'a, M: Module> Fit<'a, M> {
             summary,
         };
         Ok(Fitted { model, outcome })
-    }
-}
-
-fn output(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
-    move |cause| RunError::Output {
-        path: path.to_path_buf(),
-        cause,
     }
 }
 
