@@ -289,6 +289,37 @@ pub struct ThreadsArg {
     pub threads: Option<u64>,
 }
 
+/// `--tensorboard` and `--no-tensorboard`, shared by the commands that train or sweep.
+#[derive(Debug, Args)]
+pub struct TensorBoardArg {
+    /// Write the TensorBoard events (train/loss, lr, momentum, val/*, samples_per_sec at each
+    /// optimizer step, the config as text) into DIR/<run folder name> instead of the run's own
+    /// folder, so that `tensorboard --logdir DIR` overlays runs. With --resume, give the DIR
+    /// the run started with.
+    #[arg(long, value_name = "DIR")]
+    pub tensorboard: Option<PathBuf>,
+
+    /// Write no TensorBoard events.
+    #[arg(long, conflicts_with = "tensorboard")]
+    pub no_tensorboard: bool,
+}
+
+impl TensorBoardArg {
+    /// Where the flags put a run's events.
+    pub fn events_at(&self) -> train::events::EventsAt {
+        match (&self.tensorboard, self.no_tensorboard) {
+            (_, true) => train::events::EventsAt::Off,
+            (Some(dir), false) => train::events::EventsAt::Under(dir.clone()),
+            (None, false) => train::events::EventsAt::RunFolder,
+        }
+    }
+
+    /// Whether either flag was given.
+    pub fn given(&self) -> bool {
+        self.tensorboard.is_some() || self.no_tensorboard
+    }
+}
+
 /// `--data-dir`, shared by every command that reads data.
 #[derive(Debug, Args)]
 pub struct DataDirArg {
@@ -343,6 +374,9 @@ pub struct TrainArgs {
     /// a sweep agent or Optuna's CLI to read; progress and warnings go to stderr.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub tensorboard: TensorBoardArg,
 
     #[command(flatten)]
     pub threads: ThreadsArg,
@@ -541,6 +575,9 @@ pub struct LrFindArgs {
     pub epochs: Option<u64>,
 
     #[command(flatten)]
+    pub tensorboard: TensorBoardArg,
+
+    #[command(flatten)]
     pub threads: ThreadsArg,
 
     #[command(flatten)]
@@ -708,6 +745,9 @@ pub struct CompareArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true,
           value_parser = Count::new(1, limits::EPOCHS))]
     pub epochs: Option<u64>,
+
+    #[command(flatten)]
+    pub tensorboard: TensorBoardArg,
 
     #[command(flatten)]
     pub threads: ThreadsArg,

@@ -140,6 +140,46 @@ fn out_writes_json_csv_and_a_plot() {
     }
     let csv = std::fs::read_to_string(out.join("lr_find.csv")).unwrap();
     assert!(csv.starts_with("seed,step,lr,loss,smoothed\n"));
+    // The sweep as TensorBoard events, one point per row of lr_find.csv, at its step.
+    let column = |i: usize| -> Vec<(i64, f32)> {
+        let rows = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>());
+        rows.map(|r| (r[1].parse().unwrap(), r[i].parse::<f64>().unwrap() as f32))
+            .collect()
+    };
+    let events = |dir: &std::path::Path| {
+        let files = train::events::event_files(dir);
+        assert_eq!(files.len(), 1, "{files:?}");
+        tfevents::read(&files[0]).unwrap()
+    };
+    let file = events(&out);
+    assert_eq!(file.scalars("lr"), column(2));
+    assert_eq!(file.scalars("lr_find/loss"), column(3));
+    assert_eq!(file.scalars("lr_find/smoothed"), column(4));
+    assert!(file.texts("hparams")[0].1.contains("[optimizer]"));
+    // Two seeds, into --tensorboard DIR: DIR/found/seed-<s>, one file each (the earlier
+    // sweep's events in --out stay with it).
+    let board = dir.path().join("board");
+    ok(&[
+        "lr-find",
+        "--config",
+        str_of(&config),
+        "--num-iters",
+        "30",
+        "--seeds",
+        "2",
+        "--out",
+        str_of(&out),
+        "--tensorboard",
+        str_of(&board),
+    ]);
+    let seeds = std::fs::read_dir(board.join("found")).unwrap().count();
+    assert_eq!(seeds, 2);
+    for entry in std::fs::read_dir(board.join("found")).unwrap() {
+        assert!(!events(&entry.unwrap().path()).scalars("lr").is_empty());
+    }
     ok(&[
         "lr-find",
         "--config",

@@ -158,6 +158,11 @@ fn cells_train_by_index_from_the_engines_variables_and_are_collected() {
     );
     assert!(out.join("runs/twin-b/summary.json").is_file());
     assert!(!out.join("runs/twin-a").exists());
+    // Its TensorBoard events are in its folder by default: `tensorboard --logdir grid/runs`.
+    assert_eq!(
+        train::events::event_files(&out.join("runs/twin-b")).len(),
+        1
+    );
 
     // Collected now: one finished, two not yet, one failed (exit 1, the report written).
     let collected = compare_with(&[], &["--out", out_s, "--collect"]);
@@ -231,6 +236,8 @@ fn a_cell_killed_mid_run_and_run_again_ends_as_one_never_stopped() {
         "--out",
         out_s,
         "--plan",
+        "--tensorboard",
+        str_of(&dir.path().join("board")),
     ]);
     ok(&["compare", "--out", out_s, "--run-index", "0"]);
 
@@ -286,6 +293,32 @@ fn a_cell_killed_mid_run_and_run_again_ends_as_one_never_stopped() {
         s
     };
     assert_eq!(summary(&run), summary(&out.join("runs/twin-a")));
+    // Their events, in the plan's --tensorboard folder: the resumed run's history rewritten
+    // into one file, every step equal to the twin's.
+    let events = |name: &str| {
+        let files = train::events::event_files(&dir.path().join("board").join(name));
+        assert_eq!(files.len(), 1, "{files:?}");
+        tfevents::read(&files[0]).unwrap()
+    };
+    let (resumed, twin) = (events("twin-b"), events("twin-a"));
+    for tag in ["train/loss", "lr", "momentum", "val/loss", "val/rmse"] {
+        assert_eq!(resumed.scalars(tag), twin.scalars(tag), "{tag}");
+    }
+    assert_eq!(resumed.scalars("train/loss").len(), 4000);
+    assert!(
+        train::events::event_files(&run).is_empty(),
+        "not in the run folder"
+    );
+    // The folder is the plan's: a cell is not told another.
+    let e = failure(&[
+        "compare",
+        "--out",
+        out_s,
+        "--run-index",
+        "0",
+        "--no-tensorboard",
+    ]);
+    assert!(e.contains("planning flags"), "{e}");
 }
 
 #[test]

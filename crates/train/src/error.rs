@@ -31,6 +31,13 @@ pub enum RunError {
     },
     #[error("{} already holds a run", path.display())]
     OutputExists { path: PathBuf },
+    /// A new run's event folder that already holds another run's TensorBoard events.
+    #[error(
+        "{} already holds TensorBoard events of another run: write the events elsewhere or \
+         remove them",
+        path.display()
+    )]
+    EventsExist { path: PathBuf },
     #[error("{} has no checkpoint to resume from", path.display())]
     NoCheckpoint { path: PathBuf },
     /// A model without parameters: nothing to train, and no device to train on.

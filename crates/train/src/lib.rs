@@ -20,6 +20,7 @@
 //!   `dataloader`), into a run folder that resumes exactly; [`error`]: why a run failed.
 //! - [`run`]: `harness train` as a call, a run config built and handed to [`fit`];
 //!   [`records`]: the run folder's files, written and read back as typed records;
+//!   [`events`]: the same records as TensorBoard event files;
 //!   [`reference`](mod@reference): the least-squares yardstick of linear models.
 //! - [`studies`]: `harness compare`'s experiments, the landscape, the throughput benchmark and
 //!   the finder benchmark.
@@ -28,6 +29,7 @@ pub mod backend;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod fit;
 pub mod lr_find;
 pub mod optimizer;

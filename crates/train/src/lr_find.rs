@@ -5,6 +5,7 @@
 //! works on clones: the model and optimizer it starts from are never changed, so a caller can
 //! train from them right after.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::torch_optim::ScheduledOptimizer;
@@ -44,6 +45,64 @@ pub struct FindSpec {
     /// Check the recommendation with a short run from the first seed's starting weights
     /// ([`lr_find::probe`]), halving it until the loss falls.
     pub probe: bool,
+}
+
+/// Writes the sweeps of `finding` as TensorBoard events into `dir` ([`crate::events`]): for one
+/// seed into `dir` itself, for several into `dir/seed-<seed>` each. At each sweep step (an
+/// optimizer step) the scalars `lr_find/loss`, `lr_find/smoothed` and `lr`; as text the sweep's
+/// run config (`hparams`) and the seed's recommendation (`recommendation`). Event files an
+/// earlier sweep left in those folders are replaced. The files written.
+///
+/// # Errors
+/// A folder cannot be made or written.
+pub fn write_events(
+    finding: &Finding,
+    spec: &FindSpec,
+    dir: &Path,
+) -> std::io::Result<Vec<PathBuf>> {
+    let several = finding.runs.len() > 1;
+    let hparams = crate::events::code_block(&spec.base.to_toml());
+    let mut files = Vec::new();
+    for run in &finding.runs {
+        let folder = match several {
+            true => dir.join(format!("seed-{}", run.seed)),
+            false => dir.to_path_buf(),
+        };
+        let file = crate::events::replace_events(&folder, |events| {
+            events.text(crate::events::HPARAMS_TAG, 0, &hparams)?;
+            let mut recommendation = match run.consensus.recommended_lr {
+                Some(lr) => format!(
+                    "this seed's sweep: LR {lr:.4e} ({} confidence)",
+                    run.consensus.confidence.name()
+                ),
+                None => format!("this seed's sweep: no LR: {}", run.consensus.reason),
+            };
+            if let Some(lr) = finding.agreement.recommended_lr {
+                let agreement = &finding.agreement;
+                let probed = if finding.probe.is_some() {
+                    ", probed"
+                } else {
+                    ""
+                };
+                recommendation += &format!(
+                    "\n\nrecommended (all seeds{probed}): LR {lr:.4e} ({} confidence)",
+                    agreement.confidence.name()
+                );
+            }
+            events.text("recommendation", 0, &recommendation)?;
+            for (step, p) in run.sweep.points.iter().enumerate() {
+                let values = [
+                    ("lr_find/loss", p.loss),
+                    ("lr_find/smoothed", p.smoothed),
+                    ("lr", p.lr),
+                ];
+                events.scalars(step as u64, &values)?;
+            }
+            Ok(())
+        })?;
+        files.push(file);
+    }
+    Ok(files)
 }
 
 /// Rows held out for `--val`: a tenth of the training rows, at most this many.

@@ -1,11 +1,14 @@
 //! What a run records: one row per optimizer step, one per epoch, written as `metrics.csv` and
-//! `metrics.jsonl` as the run goes, and `summary.json` at the end.
+//! `metrics.jsonl` (and TensorBoard events, [`crate::events`]) as the run goes, and
+//! `summary.json` at the end.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::events::{EventsSpec, RunEvents, event_files};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
@@ -89,10 +92,12 @@ impl CsvRow {
     }
 }
 
-/// Appends records to `metrics.csv` and `metrics.jsonl` in the run folder.
+/// Appends records to `metrics.csv` and `metrics.jsonl` in the run folder, and to the run's
+/// TensorBoard event file when it has one.
 pub struct MetricsWriter {
     csv: csv::Writer<BufWriter<File>>,
     jsonl: BufWriter<File>,
+    events: Option<RunEvents>,
 }
 
 fn csv_error(e: csv::Error) -> std::io::Error {
@@ -103,14 +108,16 @@ fn csv_error(e: csv::Error) -> std::io::Error {
 }
 
 impl MetricsWriter {
-    /// Creates both files; the CSV header goes in with the first row.
+    /// Creates both files (the CSV header goes in with the first row), and a new event file
+    /// where `events` says.
     ///
     /// # Errors
-    /// The folder cannot be written.
-    pub fn create(dir: &Path) -> std::io::Result<Self> {
+    /// A folder cannot be written.
+    pub fn create(dir: &Path, events: Option<&EventsSpec>) -> std::io::Result<Self> {
         let csv = csv::Writer::from_writer(BufWriter::new(File::create(dir.join("metrics.csv"))?));
         let jsonl = BufWriter::new(File::create(dir.join("metrics.jsonl"))?);
-        Ok(Self { csv, jsonl })
+        let events = events.map(RunEvents::create).transpose()?;
+        Ok(Self { csv, jsonl, events })
     }
 
     /// One step; the epoch columns are filled on the epoch's last step by [`Self::epoch`].
@@ -121,21 +128,27 @@ impl MetricsWriter {
         self.csv
             .serialize(CsvRow::new(r, epoch_end))
             .map_err(csv_error)?;
+        if let Some(events) = &mut self.events {
+            events.step(r, epoch_end)?;
+        }
         let mut line = serde_json::to_value(r).expect("records serialize");
         line["type"] = "step".into();
         writeln!(self.jsonl, "{line}")
     }
 
-    /// Flushes both files.
+    /// Flushes every file.
     ///
     /// # Errors
     /// A write fails.
     pub fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(events) = &mut self.events {
+            events.flush()?;
+        }
         self.csv.flush()?;
         self.jsonl.flush()
     }
 
-    /// One epoch, in `metrics.jsonl`; both files are flushed.
+    /// One epoch, in `metrics.jsonl`; every file is flushed.
     ///
     /// # Errors
     /// A write fails.
@@ -143,8 +156,7 @@ impl MetricsWriter {
         let mut line = serde_json::to_value(r).expect("records serialize");
         line["type"] = "epoch".into();
         writeln!(self.jsonl, "{line}")?;
-        self.csv.flush()?;
-        self.jsonl.flush()
+        self.flush()
     }
 }
 
@@ -233,16 +245,20 @@ pub fn read_history(
 }
 
 impl MetricsWriter {
-    /// Recreates both files holding `steps` and `epochs` (a resumed run's history).
+    /// Recreates both files holding `steps` and `epochs` (a resumed run's history), and the
+    /// run's events: a new event file holding the same history replaces those in `events.dir`,
+    /// so that no event of the steps past the checkpoint stays behind.
     ///
     /// # Errors
-    /// The folder cannot be written.
+    /// A folder cannot be written.
     pub fn rewrite(
         dir: &Path,
+        events: Option<&EventsSpec>,
         steps: &[StepRecord],
         epochs: &[EpochRecord],
     ) -> std::io::Result<Self> {
-        let mut writer = Self::create(dir)?;
+        let older = events.map(|e| event_files(&e.dir)).unwrap_or_default();
+        let mut writer = Self::create(dir, events)?;
         for (i, step) in steps.iter().enumerate() {
             let epoch_ends = steps.get(i + 1).is_none_or(|next| next.epoch != step.epoch);
             let end = epochs.iter().find(|e| epoch_ends && e.epoch == step.epoch);
@@ -250,6 +266,10 @@ impl MetricsWriter {
             if let Some(end) = end {
                 writer.epoch(end)?;
             }
+        }
+        writer.flush()?;
+        for file in older {
+            std::fs::remove_file(file)?;
         }
         Ok(writer)
     }
@@ -387,7 +407,7 @@ mod tests {
                 elapsed_seconds: 3.0,
             },
         ];
-        let mut writer = MetricsWriter::rewrite(dir.path(), &steps, &epochs).unwrap();
+        let mut writer = MetricsWriter::rewrite(dir.path(), None, &steps, &epochs).unwrap();
         writer.flush().unwrap();
         let records = read_run(dir.path());
         assert_eq!((records.steps, records.epochs), (steps.clone(), epochs));

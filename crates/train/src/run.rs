@@ -18,6 +18,7 @@ use crate::checkpoint::{self, LoopState};
 use crate::config::RunConfig;
 pub use crate::error::RunError;
 use crate::error::output;
+use crate::events::EventsAt;
 use crate::fit::{Fit, OnDevice, check_new_folder, latest_checkpoint};
 pub use crate::fit::{Outcome, Progress, device_name};
 use crate::records::Evaluation;
@@ -37,10 +38,13 @@ pub struct RunOptions {
     /// Appended to each warning about a schedule sized for another number of steps: how the
     /// caller gets one of the right length.
     pub schedule_hint: Option<String>,
+    /// Where the run's TensorBoard events go (by default its folder).
+    pub tensorboard: EventsAt,
 }
 
 /// Trains `config` into a new run folder: `config.toml` (the effective config), `metrics.csv`,
-/// `metrics.jsonl`, `checkpoints/`, `summary.json`.
+/// `metrics.jsonl`, TensorBoard events (or where `options.tensorboard` says), `checkpoints/`,
+/// `summary.json`.
 ///
 /// # Errors
 /// Bad data, a missing backend, an unwritable or already used folder, a loss that became NaN
@@ -155,6 +159,7 @@ fn execute(config: &RunConfig, options: &RunOptions, resume: bool) -> Result<Out
         .with_progress(options.progress)
         .with_labels(options.backend.name(), device_name(&device))
         .with_reference_test_rmse(reference_test_rmse(config, &prepared, task))
+        .with_hparams(config.to_toml())
         // The final weights in PyTorch's names and layout, for `load_state_dict`.
         .with_finish(|model: &Model, out: &Path| {
             Ok(models::weights::save_pytorch(model, &out.join(WEIGHTS))?)
@@ -162,6 +167,10 @@ fn execute(config: &RunConfig, options: &RunOptions, resume: bool) -> Result<Out
     if let Some(stop) = &options.stop {
         fit = fit.with_stop(Arc::clone(stop));
     }
+    fit = match options.tensorboard.dir(out) {
+        Some(dir) => fit.with_tensorboard(dir),
+        None => fit.without_tensorboard(),
+    };
     fit = match resume {
         true => fit.resuming(),
         false => fit.with_file("config.toml", config.to_toml()),

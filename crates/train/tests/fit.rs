@@ -267,6 +267,85 @@ fn an_interrupted_run_resumes_to_the_bits_of_one_that_never_stopped() {
             .collect()
     };
     assert_eq!(rows(&out), rows(&dir.path().join("whole")));
+    // The resumed run's events: one file, its history rewritten, equal to the whole run's.
+    let (resumed_events, whole_events) = (events(&out), events(&dir.path().join("whole")));
+    for tag in [
+        "train/loss",
+        "lr",
+        "momentum",
+        "val/loss",
+        "train/epoch_loss",
+    ] {
+        assert_eq!(
+            resumed_events.scalars(tag),
+            whole_events.scalars(tag),
+            "{tag}"
+        );
+    }
+    assert_eq!(resumed_events.scalars("train/loss").len(), 18);
+}
+
+/// The one event file of the events folder `dir`.
+fn events(dir: &Path) -> tfevents::EventFile {
+    let files = train::events::event_files(dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    tfevents::read(&files[0]).unwrap()
+}
+
+#[test]
+fn a_run_writes_its_records_as_tensorboard_events() {
+    let _guard = exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let batches = Batches::new(&device());
+    let spec = TrainSpec::default().with_epochs(2);
+    let (out, board) = (dir.path().join("run"), dir.path().join("board/run"));
+    let fit = |out: &Path| {
+        let (line, optimizer, scheduler) = start(&batches.device, spec.epochs);
+        Fit::new(spec.clone(), out)
+            .with_progress(Progress::Quiet)
+            .with_tensorboard(&board)
+            .with_hparams("lr = 0.1")
+            .run(line, optimizer, scheduler, &batches, evaluate(&batches))
+    };
+    let fitted = fit(&out).unwrap();
+    assert!(
+        train::events::event_files(&out).is_empty(),
+        "not in the run folder"
+    );
+    let file = events(&board);
+    // Every step's loss, LR and momentum at its optimizer step, as float32.
+    let of = |f: fn(&train::records::StepRecord) -> f64| -> Vec<(i64, f32)> {
+        let steps = &fitted.outcome.steps;
+        steps.iter().map(|s| (s.step as i64, f(s) as f32)).collect()
+    };
+    assert_eq!(file.scalars("train/loss"), of(|s| s.train_loss));
+    assert_eq!(file.scalars("lr"), of(|s| s.lr));
+    assert_eq!(file.scalars("momentum"), of(|s| s.momentum.unwrap()));
+    assert_eq!(file.scalars("samples_per_sec").len(), 12);
+    // The validation loss at each epoch's last step (6 batches an epoch).
+    let val: Vec<(i64, f32)> = fitted
+        .outcome
+        .epochs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (6 * i as i64 + 5, e.validation.as_ref().unwrap().loss as f32))
+        .collect();
+    assert_eq!(file.scalars("val/loss"), val);
+    assert_eq!(file.texts("hparams"), vec![(0, "    lr = 0.1".to_string())]);
+    // A new run into the same events folder would overlay another run's: refused, and no
+    // run folder is left.
+    let again = fit(&dir.path().join("again")).unwrap_err();
+    assert!(matches!(again, RunError::EventsExist { .. }), "{again}");
+    assert!(!dir.path().join("again").exists());
+
+    let (line, optimizer, scheduler) = start(&batches.device, spec.epochs);
+    let quiet = dir.path().join("quiet");
+    Fit::new(spec.clone(), &quiet)
+        .with_progress(Progress::Quiet)
+        .without_tensorboard()
+        .run(line, optimizer, scheduler, &batches, evaluate(&batches))
+        .unwrap();
+    assert!(train::events::event_files(&quiet).is_empty());
 }
 
 #[test]

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use train::config::RunConfig;
+use train::events::EventsAt;
 use train::run::{Progress, RunError, RunOptions};
 use train::studies::experiment::{self, Experiment};
 use train::studies::plan::{self, CellState, Plan, PlannedCell};
@@ -58,6 +59,12 @@ pub const INDEX_VARIABLES: [&str; 3] = [
 /// report or another plan or cannot be written, a run cannot train (`--run-index`), or — after
 /// the report is written — [`RunsFailed`].
 pub fn run(args: &CompareArgs) -> Result<()> {
+    if (args.run_index.is_some() || args.collect) && args.tensorboard.given() {
+        bail!(
+            "--tensorboard and --no-tensorboard are planning flags: the plan in --out keeps \
+             where its runs write their events; give them with --config"
+        );
+    }
     if let Some(index) = args.run_index {
         let out = args
             .out
@@ -78,7 +85,14 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     }
     let experiment = plan_experiment(args)?;
     let out = output_folder(args, &experiment)?;
-    let plan = Plan::of(&experiment);
+    let tensorboard = match args.tensorboard.events_at() {
+        // Absolute: an array task may start in another folder.
+        EventsAt::Under(dir) => EventsAt::Under(
+            std::path::absolute(&dir).with_context(|| format!("resolving {}", dir.display()))?,
+        ),
+        at => at,
+    };
+    let plan = Plan::of(&experiment).with_tensorboard(tensorboard);
     plan.write(&experiment, &out)?;
     if let Some(crate::cli::Engine::Slurm) = args.submit {
         return submit_slurm(&plan, &out, args);
@@ -386,8 +400,12 @@ fn run_cell(out: &Path, index: usize, args: &CompareArgs) -> Result<()> {
         CellState::Missing => false,
     };
     if !resume && dir.exists() {
-        // Started but without a checkpoint: nothing in it is worth keeping.
+        // Started but without a checkpoint: nothing in it is worth keeping, nor in its events.
         std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+        let events = plan.tensorboard.dir(&dir).unwrap_or_default();
+        for file in train::events::event_files(&events) {
+            std::fs::remove_file(&file).with_context(|| format!("clearing {}", file.display()))?;
+        }
     }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
@@ -401,6 +419,7 @@ fn run_cell(out: &Path, index: usize, args: &CompareArgs) -> Result<()> {
         progress: Progress::auto(),
         stop: Some(stop),
         schedule_hint: None,
+        tensorboard: plan.tensorboard.clone(),
     };
     let result = if resume {
         train::run::resume(&options, None)

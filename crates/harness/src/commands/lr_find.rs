@@ -1,10 +1,11 @@
 //! `harness lr-find`: build the sweep from the flags (and a run config), run it with a progress
 //! bar, print the finding and write the files asked for.
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use lr_find::FinderConfig;
 use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
 use train::config::RunConfig;
+use train::events::EventsAt;
 use train::lr_find::{FindSpec, Finding, Plan, config_with, default_config, find};
 use train::optimizer::OptimizerSpec;
 
@@ -13,6 +14,9 @@ use crate::finding;
 
 pub fn run(args: &LrFindArgs) -> Result<()> {
     if let Some(file) = &args.benchmark {
+        if args.tensorboard.given() {
+            bail!("--benchmark writes no TensorBoard events: leave out --tensorboard");
+        }
         let out = args
             .out
             .as_deref()
@@ -40,6 +44,15 @@ pub fn run(args: &LrFindArgs) -> Result<()> {
     if let Some(dir) = &args.out {
         write_folder(dir, &finding, &json, args.plot.is_none())?;
     }
+    if let Some(dir) = events_dir(args) {
+        let files = train::lr_find::write_events(&finding, &spec, &dir)
+            .with_context(|| format!("writing TensorBoard events into {}", dir.display()))?;
+        eprintln!(
+            "wrote {} TensorBoard event file(s) in {}",
+            files.len(),
+            dir.display()
+        );
+    }
     let text = match args.format {
         FindFormat::Table => finding::table(&finding, &spec),
         FindFormat::Json => super::pretty_json(&json)?,
@@ -49,6 +62,18 @@ pub fn run(args: &LrFindArgs) -> Result<()> {
         write_config(args, &spec, &finding, path)?;
     }
     Ok(())
+}
+
+/// Where the sweep's events go: `--out` by default (none without it), `--tensorboard DIR`
+/// into `DIR/<--out's name>` (`DIR/lr-find` without `--out`).
+fn events_dir(args: &LrFindArgs) -> Option<std::path::PathBuf> {
+    let out = args.out.as_deref();
+    let name = std::path::Path::new("lr-find");
+    match args.tensorboard.events_at() {
+        EventsAt::Off => None,
+        EventsAt::RunFolder => out.map(|o| o.to_path_buf()),
+        at @ EventsAt::Under(_) => at.dir(out.unwrap_or(name)),
+    }
 }
 
 /// The sweep the flags describe.

@@ -34,6 +34,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             Progress::auto()
         },
         stop: Some(stop),
+        tensorboard: args.tensorboard.events_at(),
         schedule_hint: args.epochs.map(|epochs| {
             format!(
                 " (--epochs {epochs} changes the run's length but not the schedule's: `harness \

@@ -1,6 +1,7 @@
 //! The training loop on any model: [`Fit`] trains a [`Trainable`] model with a
 //! [`ScheduledOptimizer`] at the LR of a [`Scheduler`], on batches from an [`EpochBatches`],
-//! into a run folder (`metrics.csv`, `metrics.jsonl`, `checkpoints/`, `summary.json`), and
+//! into a run folder (`metrics.csv`, `metrics.jsonl`, a TensorBoard event file,
+//! `checkpoints/`, `summary.json`), and
 //! continues an interrupted run from its latest checkpoint exactly. burn's `Learner` cannot
 //! feed the loss to a schedule, so the loop is ours: each step takes its LR from the schedule
 //! and a loss-driven schedule observes the loss. `harness train` is [`crate::run`], which
@@ -50,6 +51,7 @@ pub use batches::{BatchError, EpochBatches, OnDevice};
 use crate::checkpoint::{self, LoopState};
 use crate::config::TrainSpec;
 use crate::error::{RunError, output};
+use crate::events::{EventsSpec, event_files};
 use crate::records::{
     BURN_VERSION, EpochRecord, Evaluation, MetricsWriter, StepRecord, Summary, read_history,
 };
@@ -114,6 +116,10 @@ pub struct Fit<'a, M> {
     reference_test_rmse: Option<f64>,
     finish: Option<Finish<'a, M>>,
     on_epoch: Option<OnEpoch<'a>>,
+    /// `None`: the run folder.
+    events_dir: Option<PathBuf>,
+    events: bool,
+    hparams: Option<String>,
 }
 
 /// Refuses a folder that already holds a run (its config, metrics or summary).
@@ -152,6 +158,9 @@ impl<'a, M: Module> Fit<'a, M> {
             reference_test_rmse: None,
             finish: None,
             on_epoch: None,
+            events_dir: None,
+            events: true,
+            hparams: None,
         }
     }
 
@@ -203,6 +212,26 @@ impl<'a, M: Module> Fit<'a, M> {
         self
     }
 
+    /// Writes the run's TensorBoard events ([`crate::events`]) into `dir` instead of the run
+    /// folder: a folder of this run's own (`tensorboard --logdir` shows each folder as a run).
+    pub fn with_tensorboard(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.events_dir = Some(dir.into());
+        self.events = true;
+        self
+    }
+
+    /// Writes no TensorBoard events.
+    pub fn without_tensorboard(mut self) -> Self {
+        self.events = false;
+        self
+    }
+
+    /// The hyper-parameters the events start with, as text (the run's config, say).
+    pub fn with_hparams(mut self, text: impl Into<String>) -> Self {
+        self.hparams = Some(text.into());
+        self
+    }
+
     /// Runs `finish` on the trained model and the run folder before `summary.json` is written.
     pub fn with_finish(
         mut self,
@@ -242,17 +271,28 @@ impl<'a, M: Module> Fit<'a, M> {
             return Err(RunError::NoBatches);
         }
         let mut trainer = Trainer::new(model, optimizer, scheduler, &device, &self.train);
+        let events = self.events.then(|| EventsSpec {
+            dir: self.events_dir.clone().unwrap_or_else(|| out.to_path_buf()),
+            hparams: self.hparams.clone(),
+        });
         let mut run = match self.resume {
             false => {
                 check_new_folder(out)?;
-                Records::start(out, &self.files)?
+                if let Some(spec) = &events
+                    && !event_files(&spec.dir).is_empty()
+                {
+                    return Err(RunError::EventsExist {
+                        path: spec.dir.clone(),
+                    });
+                }
+                Records::start(out, &self.files, events.as_ref())?
             }
             true => {
                 let folder = latest_checkpoint(out).ok_or_else(|| RunError::NoCheckpoint {
                     path: out.to_path_buf(),
                 })?;
                 let state = trainer.restore(&folder)?;
-                Records::resume(out, state)?
+                Records::resume(out, state, events.as_ref())?
             }
         };
         let epochs = self.train.epochs;
@@ -394,7 +434,11 @@ struct Records {
 impl Records {
     /// Makes the folder of a new run with `files` and empty metrics files. Nothing is written
     /// before, so a run that cannot start leaves no folder.
-    fn start(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Self, RunError> {
+    fn start(
+        out: &Path,
+        files: &[(String, Vec<u8>)],
+        events: Option<&EventsSpec>,
+    ) -> Result<Self, RunError> {
         std::fs::create_dir_all(out).map_err(output(out))?;
         for (name, contents) in files {
             let path = out.join(name);
@@ -404,15 +448,15 @@ impl Records {
             state: LoopState::start(),
             steps: Vec::new(),
             epochs: Vec::new(),
-            writer: MetricsWriter::create(out).map_err(output(out))?,
+            writer: MetricsWriter::create(out, events).map_err(output(out))?,
         })
     }
 
     /// The records of the run in `out` up to its checkpoint at `state`, the metrics files cut
-    /// back to them.
-    fn resume(out: &Path, state: LoopState) -> Result<Self, RunError> {
+    /// and events cut back to them.
+    fn resume(out: &Path, state: LoopState, events: Option<&EventsSpec>) -> Result<Self, RunError> {
         let (steps, epochs) = read_history(out, state.step, state.epoch)?;
-        let writer = MetricsWriter::rewrite(out, &steps, &epochs).map_err(output(out))?;
+        let writer = MetricsWriter::rewrite(out, events, &steps, &epochs).map_err(output(out))?;
         Ok(Self {
             state,
             steps,

@@ -22,6 +22,7 @@ use data::spec::DatasetName;
 
 use crate::backend::Backend;
 use crate::config::RunConfig;
+use crate::events::EventsAt;
 use crate::lr_find::{FindSpec, Plan, config_with, find};
 use crate::run::{Progress, RunError, RunOptions, run};
 use lr_find::{Confidence, FinderConfig};
@@ -393,6 +394,8 @@ fn train_at(
         progress: Progress::Quiet,
         stop: None,
         schedule_hint: None,
+        // The grid's runs are measured and thrown away.
+        tensorboard: EventsAt::Off,
     };
     let outcome = run(&run_config, &run_options);
     remove_quietly(&folder);

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use data::files::write_atomically;
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventsAt;
 use crate::studies::experiment::Experiment;
 
 /// `plan.json`.
@@ -23,6 +24,9 @@ pub struct Plan {
     pub description: String,
     pub first_epochs: u64,
     pub runs: Vec<PlannedCell>,
+    /// Where the runs write their TensorBoard events (left out: in each run's folder).
+    #[serde(default, skip_serializing_if = "EventsAt::is_default")]
+    pub tensorboard: EventsAt,
 }
 
 /// One run of the plan.
@@ -99,7 +103,14 @@ impl Plan {
                     invalid: run.config.as_ref().err().map(ToString::to_string),
                 })
                 .collect(),
+            tensorboard: EventsAt::RunFolder,
         }
+    }
+
+    /// The plan with its runs' events written where `at` says.
+    pub fn with_tensorboard(mut self, at: EventsAt) -> Self {
+        self.tensorboard = at;
+        self
     }
 
     /// Writes the plan and the runs' configs into `out`; a plan already there must be this
