@@ -8,6 +8,11 @@ and timed steps, and the same threads (`torch.set_num_threads`). startup_seconds
 the interpreter's start: `import torch`, loading MNIST, building the model, the first step.
 peak_rss_mb is the process's peak resident memory (ru_maxrss), which only grows: the batch
 sizes are measured in increasing order, so each figure is the peak up to that configuration.
+
+--device cuda runs the same workloads on the GPU: the data is put on the device once (as the
+harness does), every timing is taken between `torch.cuda.synchronize()` calls (so it holds the
+GPU's work, not only its launch), and `device_memory_mb` is
+`torch.cuda.max_memory_allocated()` for that batch size (the peak is reset before each).
 """
 import argparse
 import gzip
@@ -49,7 +54,17 @@ def quantile(values, q):
 
 def measure(args, batch_size, first):
     t0 = T0 if first else time.perf_counter()
+    device = torch.device(args.device)
+    cuda = device.type == "cuda"
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
+
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     x, y = load(args.data)
+    x, y = x.to(device), y.to(device)
     if args.model == "mlp":
         model = nn.Sequential(nn.Linear(784, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 10))
         loss_fn = nn.CrossEntropyLoss()
@@ -58,6 +73,7 @@ def measure(args, batch_size, first):
         model = nn.Linear(784, 1)
         loss_fn = nn.MSELoss()
         target = y.float().unsqueeze(1)
+    model = model.to(device)
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     n = len(x)
 
@@ -65,7 +81,7 @@ def measure(args, batch_size, first):
         epoch = 0
         while True:
             g = torch.Generator().manual_seed(seed + epoch)
-            order = torch.randperm(n, generator=g)
+            order = torch.randperm(n, generator=g).to(device)
             for start in range(0, n, batch_size):
                 yield order[start: start + batch_size]
             epoch += 1
@@ -79,6 +95,7 @@ def measure(args, batch_size, first):
 
     it = batches(0)
     step(next(it))
+    sync()
     startup = time.perf_counter() - t0
     for _ in range(args.warmup):
         step(next(it))
@@ -86,29 +103,36 @@ def measure(args, batch_size, first):
     for _ in range(args.steps):
         idx = next(it)
         rows += len(idx)
+        sync()
         t = time.perf_counter()
         step(idx)
+        sync()
         times.append(time.perf_counter() - t)
     with torch.no_grad():
         ev = batches(1)
         for _ in range(args.warmup):
             model(x[next(ev)])
+        sync()
         t = time.perf_counter()
         eval_rows = 0
         for _ in range(args.steps):
             idx = next(ev)
             eval_rows += len(idx)
             model(x[idx])
+        sync()
         forward = time.perf_counter() - t
     g = torch.Generator().manual_seed(1000)
-    order = torch.randperm(n, generator=g)
+    order = torch.randperm(n, generator=g).to(device)
+    sync()
     t = time.perf_counter()
     for start in range(0, n, batch_size):
         step(order[start: start + batch_size])
+    sync()
     epoch = time.perf_counter() - t
     return {
         "backend": "pytorch",
-        "device": "cpu",
+        "device": args.device if not cuda else f"cuda ({torch.cuda.get_device_name(device)})",
+        "device_memory_mb": torch.cuda.max_memory_allocated(device) / 2**20 if cuda else None,
         "model": f"mlp 784-{args.hidden}-10" if args.model == "mlp" else "linear 784-1",
         "batch_size": batch_size,
         "samples_per_sec": rows / sum(times),
@@ -133,7 +157,10 @@ def main():
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = p.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda: this PyTorch sees no CUDA device")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     sizes = sorted(int(b) for b in a.batch_sizes.split(","))

@@ -341,8 +341,9 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out", "seed"])]
     pub resume: Option<PathBuf>,
 
-    /// Tensor backend: flex (pure-Rust CPU, default), ndarray (CPU), wgpu (any GPU), cuda
-    /// (NVIDIA); it must be compiled in (cargo features of the same names).
+    /// Tensor backend: flex (pure-Rust CPU, default), ndarray (CPU), cpu (CubeCL's LLVM JIT on
+    /// the CPU), wgpu (any GPU), cuda (NVIDIA); it must be compiled in (cargo features of the
+    /// same names).
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     pub backend: train::backend::Backend,
 
@@ -543,7 +544,7 @@ pub struct LrFindArgs {
           value_parser = Count::new(0, u64::MAX))]
     pub seed: Option<u64>,
 
-    /// Tensor backend: flex (default), ndarray, wgpu, cuda (each must be compiled in).
+    /// Tensor backend: flex (default), ndarray, cpu, wgpu, cuda (each must be compiled in).
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     pub backend: train::backend::Backend,
 
@@ -611,7 +612,8 @@ pub enum BenchModelName {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// flex, ndarray, wgpu, cuda, or all (every backend compiled in whose device is present).
+    /// flex, ndarray, cpu, wgpu, cuda, or all (every backend compiled in whose device is
+    /// present).
     #[arg(long, default_value = "flex", value_parser = parse_bench_backend)]
     pub backend: BenchBackends,
 
@@ -731,7 +733,7 @@ pub struct CompareArgs {
     #[arg(long, requires = "submit")]
     pub dry_run: bool,
 
-    /// Tensor backend of every run: flex (default), ndarray, wgpu, cuda.
+    /// Tensor backend of every run: flex (default), ndarray, cpu, wgpu, cuda.
     #[arg(long, default_value = "flex", value_parser = parse_backend)]
     pub backend: train::backend::Backend,
 

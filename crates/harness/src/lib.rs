@@ -36,9 +36,29 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
         _ => None,
     };
     set_threads(threads.map(|n| n as usize))?;
+    check_flex_team(std::env::var(FLEX_TEAM).ok().as_deref())?;
     // On a rayon worker: a product split over the pool then runs one half here and the other on
     // a spinning sibling, instead of waking the pool and sleeping until it is done.
     rayon::scope(move |_| dispatch(cli))
+}
+
+/// The switch of the vendored burn-flex's helper team (vendor/burn-flex/PATCH.md, parts 2
+/// and 3): `HARNESS_FLEX_TEAM=off` turns it off.
+pub const FLEX_TEAM: &str = "HARNESS_FLEX_TEAM";
+
+/// Refuses a value of [`FLEX_TEAM`] that burn-flex would not read as on or off.
+///
+/// # Errors
+/// Another value, named with the variable and the values it takes.
+pub fn check_flex_team(value: Option<&str>) -> anyhow::Result<()> {
+    let known = ["0", "off", "false", "no", "1", "on", "true", "yes"];
+    match value {
+        Some(v) if !known.contains(&v.trim().to_ascii_lowercase().as_str()) => anyhow::bail!(
+            "{FLEX_TEAM} = {v:?}: expected off (0, false, no) to turn burn-flex's helper team \
+             off, or on (1, true, yes)"
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {

@@ -1,17 +1,12 @@
 //! `harness train` end to end on tiny synthetic data: the run folder, the overrides, the errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        // The data a test means is in its config: HARNESS_DATA would override `[data] dir`.
-        .env_remove("HARNESS_DATA")
-        .output()
-        .expect("the harness binary runs")
-}
+// The data a test means is in its config: the runner unsets HARNESS_DATA, which would
+// override `[data] dir`.
+mod common;
+use common::{harness, harness_with_env, str_of};
 
 const TINY: &str = r#"
 [data]
@@ -129,11 +124,16 @@ fn the_thread_count_does_not_change_the_run() {
             .replace("lr = 0.05", "lr = 0.001")
             .replace("epochs = 4", "epochs = 2");
         let config = write(dir.path(), &text);
-        let run = |threads: &str| {
-            let out = dir.path().join(format!("{features}-{threads}"));
-            train_into(&config, &out, &["--threads", threads]);
+        let run_with = |threads: &str, env: &[(&str, &str)]| {
+            let out = dir
+                .path()
+                .join(format!("{features}-{threads}-{}", env.len()));
+            let args = ["train", "--config", str_of(&config), "--out", str_of(&out)];
+            let o = harness_with_env(&[&args[..], &["--threads", threads]].concat(), env);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             trace(&out)
         };
+        let run = |threads: &str| run_with(threads, &[]);
         let one = run("1");
         assert_eq!(
             one.len(),
@@ -142,7 +142,20 @@ fn the_thread_count_does_not_change_the_run() {
         );
         assert_eq!(run("2"), one, "{features} features: 2 threads, bit for bit");
         assert_eq!(run("3"), one, "{features} features: 3 threads, bit for bit");
+        // burn-flex's helper team off (upstream's rayon paths): the same bits too.
+        let off = [("HARNESS_FLEX_TEAM", "off")];
+        assert_eq!(run_with("2", &off), one, "{features} features: no team");
     }
+    let o = harness_with_env(
+        &["train", "--config", "configs/cosine.toml"],
+        &[("HARNESS_FLEX_TEAM", "maybe")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("HARNESS_FLEX_TEAM = \"maybe\": expected off"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -185,7 +198,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
 fn a_backend_not_compiled_in_says_how_to_get_it() {
     let dir = tempfile::tempdir().unwrap();
     let config = write(dir.path(), TINY);
-    for backend in ["wgpu", "cuda", "ndarray"] {
+    for backend in ["wgpu", "cuda", "cpu", "ndarray"] {
         if train::backend::Backend::compiled_in(backend.parse().unwrap()) {
             continue;
         }

@@ -1,5 +1,6 @@
 //! The tensor backend a run uses, chosen at run time among those compiled in (Cargo features
-//! `flex`, `ndarray`, `wgpu`, `cuda` of the `harness` and `train` crates).
+//! `flex`, `ndarray`, `cpu`, `wgpu`, `cuda` of the `harness` and `train` crates; `cpu` and
+//! `cuda` link LLVM: `scripts/offline-llvm.sh` installs it without a download).
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,15 +15,18 @@ pub enum Backend {
     Flex,
     /// burn-ndarray on the CPU (deprecated upstream; kept for users who name it).
     Ndarray,
+    /// burn's CubeCL CPU backend: kernels compiled for this CPU by LLVM's JIT.
+    Cpu,
     /// wgpu: any GPU with Vulkan, Metal or DX12.
     Wgpu,
     /// CUDA on an NVIDIA GPU.
     Cuda,
 }
 
-pub const ALL: [Backend; 4] = [
+pub const ALL: [Backend; 5] = [
     Backend::Flex,
     Backend::Ndarray,
+    Backend::Cpu,
     Backend::Wgpu,
     Backend::Cuda,
 ];
@@ -32,6 +36,7 @@ impl Backend {
         match self {
             Backend::Flex => "flex",
             Backend::Ndarray => "ndarray",
+            Backend::Cpu => "cpu",
             Backend::Wgpu => "wgpu",
             Backend::Cuda => "cuda",
         }
@@ -42,6 +47,7 @@ impl Backend {
         match self {
             Backend::Flex => cfg!(feature = "flex"),
             Backend::Ndarray => cfg!(feature = "ndarray"),
+            Backend::Cpu => cfg!(feature = "cpu"),
             Backend::Wgpu => cfg!(feature = "wgpu"),
             Backend::Cuda => cfg!(feature = "cuda"),
         }
@@ -61,6 +67,8 @@ impl Backend {
             #[cfg(feature = "ndarray")]
             #[allow(deprecated)]
             Backend::Ndarray => Device::ndarray(),
+            #[cfg(feature = "cpu")]
+            Backend::Cpu => Device::cpu(),
             #[cfg(feature = "wgpu")]
             Backend::Wgpu => Device::wgpu(Default::default()),
             #[cfg(feature = "cuda")]
@@ -68,7 +76,7 @@ impl Backend {
             #[allow(unreachable_patterns)]
             _ => unreachable!("compiled_in() checked the feature"),
         };
-        if matches!(self, Backend::Wgpu | Backend::Cuda) {
+        if matches!(self, Backend::Cpu | Backend::Wgpu | Backend::Cuda) {
             probe(&device).map_err(|message| BackendError::Unavailable {
                 backend: self,
                 message,
@@ -89,7 +97,7 @@ impl FromStr for Backend {
 
     fn from_str(s: &str) -> Result<Self, String> {
         ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| {
-            format!("unknown backend `{s}`, expected one of flex, ndarray, wgpu, cuda")
+            format!("unknown backend `{s}`, expected one of flex, ndarray, cpu, wgpu, cuda")
         })
     }
 }

@@ -74,12 +74,26 @@ impl<T> SharedPtr<T> {
 
 static TEAM: OnceLock<Option<&'static Shared>> = OnceLock::new();
 
+/// The variable that turns the team off: `0`, `off`, `false` or `no` (any case). Products,
+/// gathers and element-wise kernels then take upstream's paths, as without the patch's parts
+/// 2 and 3 (for A/B runs, and for many processes sharing few cores).
+pub const SWITCH: &str = "HARNESS_FLEX_TEAM";
+
+/// Whether `value` of [`SWITCH`] turns the team off.
+pub fn switched_off(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "0" | "off" | "false" | "no"
+    )
+}
+
 /// The team, sized to rayon's pool at first use: one helper fewer than its threads, so that
-/// `--threads 1` gets no helper at all.
+/// `--threads 1` gets no helper at all; none when [`SWITCH`] turns it off.
 fn team() -> Option<&'static Shared> {
     *TEAM.get_or_init(|| {
         let helpers = rayon::current_num_threads().saturating_sub(1);
-        if helpers == 0 {
+        let off = std::env::var(SWITCH).is_ok_and(|v| switched_off(&v));
+        if helpers == 0 || off {
             return None;
         }
         let shared: &'static Shared = Box::leak(Box::new(Shared {

@@ -7,10 +7,16 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub fn harness(args: &[&str]) -> Output {
+    harness_with_env(args, &[])
+}
+
+/// `harness args` with the variables `env` set besides.
+pub fn harness_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .env_remove("HARNESS_DATA")
+        .envs(env.iter().copied())
         .output()
         .expect("the harness binary runs")
 }

@@ -43,6 +43,10 @@ pub struct Measurement {
     /// Peak resident memory of the process during this configuration (reset before it where
     /// Linux allows), MB.
     pub peak_rss_mb: Option<f64>,
+    /// What the device's allocator holds after the timed steps (bytes reserved: live tensors
+    /// and pages kept for reuse), MB, on the CubeCL backends (cpu, wgpu, cuda); `None` on
+    /// flex and ndarray, whose memory `peak_rss_mb` counts.
+    pub device_memory_mb: Option<f64>,
     /// Loading MNIST from disk, uploading it, building the model, and the first step.
     pub startup_seconds: f64,
     /// One epoch over the 60 000 training images (`None` when skipped).
@@ -157,6 +161,9 @@ pub fn measure(
         times.push(t.elapsed().as_secs_f64());
     }
     let train_seconds: f64 = times.iter().sum();
+    let device_memory_mb = device
+        .memory_pool_usage()
+        .map(|usage| usage.bytes_reserved as f64 / (1u64 << 20) as f64);
 
     let inference = net.valid();
     let eval_data = train.clone().without_autodiff();
@@ -201,6 +208,7 @@ pub fn measure(
         step_ms_p95: 1e3 * quantile(&times, 0.95),
         forward_samples_per_sec: eval_rows as f64 / forward_seconds.max(1e-12),
         peak_rss_mb: peak_rss_mb(),
+        device_memory_mb,
         startup_seconds,
         epoch_seconds,
         steps,
