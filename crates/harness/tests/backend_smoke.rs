@@ -88,7 +88,14 @@ fn two_steps_and_a_benchmark(backend: &str) {
         ])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if backend == "wgpu" && o.status.code() == Some(2) && stderr.contains("the device failed") {
+        // Mesa's lavapipe binds at most 128 MiB per storage buffer, and MNIST resident on the
+        // device is one 188 MB tensor: a clean error, not a panic (exit 101), is what is asked.
+        println!("wgpu bench refused by this device: {stderr}");
+        return;
+    }
+    assert!(o.status.success(), "{stderr}");
     let bench: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     println!("{backend} bench: {bench}");
     assert!(bench.to_string().contains("samples_per_sec"), "{bench}");

@@ -56,6 +56,9 @@ pub enum RunError {
         epoch: u64,
         source: crate::fit::BatchError,
     },
+    /// The device could not run the work (out of memory, a buffer larger than it allows).
+    #[error("the device failed: {message}")]
+    Device { message: String },
     /// A batch source without a batch: an empty dataset, say.
     #[error("the training data has no batch to step on")]
     NoBatches,

@@ -79,17 +79,30 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// A read from the device that failed, as a [`RunError::Device`].
+fn device_error(e: impl std::fmt::Display) -> RunError {
+    RunError::Device {
+        message: e.to_string(),
+    }
+}
+
 /// One optimizer step; returns the loss, read back from the device.
+///
+/// # Errors
+/// The device failed to run the step (a GPU that cannot hold the data, say).
 fn step(
     model: Model,
     optimizer: &mut crate::torch_optim::ScheduledOptimizer,
     batch: Batch,
     lr: f64,
-) -> (Model, f32) {
+) -> Result<(Model, f32), RunError> {
     let loss = batch.y.loss(model.forward(batch.x));
-    let value = loss.clone().into_scalar::<f32>();
+    let value = loss
+        .clone()
+        .try_into_scalar::<f32>()
+        .map_err(device_error)?;
     let grads = GradientsParams::from_grads(loss.backward(), &model);
-    (optimizer.step(lr, None, model, grads), value)
+    Ok((optimizer.step(lr, None, model, grads), value))
 }
 
 /// For the linear model: the labels as numbers, `[n, 1]`.
@@ -145,11 +158,11 @@ pub fn measure(
     let lr = 1e-3;
     let mut batches = (0u64..).flat_map(|epoch| train.epoch(batch_size, 0, epoch));
     let mut next = || batches.next().expect("the epochs never run out");
-    (net, _) = step(net, &mut optimizer, next(), lr);
+    (net, _) = step(net, &mut optimizer, next(), lr)?;
     let startup_seconds = t0.elapsed().as_secs_f64();
 
     for _ in 0..warmup {
-        (net, _) = step(net, &mut optimizer, next(), lr);
+        (net, _) = step(net, &mut optimizer, next(), lr)?;
     }
     let mut times = Vec::with_capacity(steps);
     let mut rows = 0;
@@ -157,7 +170,7 @@ pub fn measure(
         let batch = next();
         rows += batch.x.dims()[0];
         let t = Instant::now();
-        (net, _) = step(net, &mut optimizer, batch, lr);
+        (net, _) = step(net, &mut optimizer, batch, lr)?;
         times.push(t.elapsed().as_secs_f64());
     }
     let train_seconds: f64 = times.iter().sum();
@@ -170,7 +183,10 @@ pub fn measure(
     let mut eval_batches = (0u64..).flat_map(|e| eval_data.epoch(batch_size, 1, e));
     for _ in 0..warmup {
         let b = eval_batches.next().expect("endless");
-        let _ = inference.forward(b.x).into_data();
+        inference
+            .forward(b.x)
+            .try_into_data()
+            .map_err(device_error)?;
     }
     let t = Instant::now();
     let mut eval_rows = 0;
@@ -182,7 +198,7 @@ pub fn measure(
     }
     if let Some(out) = last {
         // Reading the last output waits for all the queued work.
-        let _ = out.into_data();
+        out.try_into_data().map_err(device_error)?;
     }
     let forward_seconds = t.elapsed().as_secs_f64();
 
@@ -190,7 +206,7 @@ pub fn measure(
     if epoch {
         let t = Instant::now();
         for batch in train.epoch(batch_size, 0, 1000) {
-            (net, _) = step(net, &mut optimizer, batch, lr);
+            (net, _) = step(net, &mut optimizer, batch, lr)?;
         }
         epoch_seconds = Some(t.elapsed().as_secs_f64());
     }
