@@ -91,6 +91,15 @@ run() {
         fi
         mv "$file.tmp" "$file"
     }
+    # merge OUT PARTS...: the JSON arrays of PARTS as one array in OUT; the parts removed.
+    merge() {
+        local target="$1"
+        shift
+        [ "$#" -gt 0 ] || return 0
+        "$python" -c 'import json,sys; print(json.dumps([m for f in sys.argv[1:] for m in json.load(open(f))], indent=2))' \
+            "$@" > "$target"
+        rm -f "$@"
+    }
     # One JSON array per backend over the hidden sizes; the epoch at H 128 (the headline).
     for backend in $backends; do
         local parts=()
@@ -102,11 +111,7 @@ run() {
                 --steps "$steps" --warmup 10 "${epoch[@]}" --format json
             [ -f "$out/.bench-$backend-$h.json" ] && parts+=("$out/.bench-$backend-$h.json")
         done
-        if [ "${#parts[@]}" -gt 0 ]; then
-            "$python" -c 'import json,sys; print(json.dumps([m for f in sys.argv[1:] for m in json.load(open(f))], indent=2))' \
-                "${parts[@]}" > "$out/bench-$backend.json"
-            rm -f "${parts[@]}"
-        fi
+        merge "$out/bench-$backend.json" "${parts[@]}"
     done
     case " $backends " in
         *" cuda "*)
@@ -122,11 +127,7 @@ run() {
                     --batch-sizes "$batches" --steps "$steps" --warmup 10
                 [ -f "$out/.torch-$h.json" ] && parts+=("$out/.torch-$h.json")
             done
-            if [ "${#parts[@]}" -gt 0 ]; then
-                "$python" -c 'import json,sys; print(json.dumps([m for f in sys.argv[1:] for m in json.load(open(f))], indent=2))' \
-                    "${parts[@]}" > "$out/torch-cuda.json"
-                rm -f "${parts[@]}"
-            fi
+            merge "$out/torch-cuda.json" "${parts[@]}"
         else
             echo "== PyTorch CUDA skipped: $python has no torch with a CUDA device" | tee -a "$log"
         fi
