@@ -219,15 +219,29 @@ pub fn lr_find_long_about() -> String {
         "Find a learning rate: the LR range test (Smith 2015), with suggestions you can trust.\n\n\
          Raises the LR every optimizer step from --start-lr to --end-lr, smooths the loss, stops \
          when it diverges, and reads four suggestions off the curve (steepest, minimum, valley, \
-         steepest_first_half). {} Before reporting, the finder checks its answer: {} steps from \
+         steepest_first_half). {} With heavy-ball momentum (SGD momentum without Nesterov, Adam's \
+         and AdamW's beta1, RMSprop's momentum) of at least {}, the LR is multiplied by {}: the \
+         oscillation a too large LR starts builds up after the ramp has moved on. Before \
+         reporting, the finder checks its answer: {} steps from \
          the starting weights at the recommended LR must show the loss falling and finite, or the \
-         LR is halved, up to {} times (--no-probe skips it). The model you start from is never \
+         LR is halved, up to {} times (--no-probe skips it). When the run of --config (or \
+         --epochs) is at least {} sweeps long, it also checks it at a longer horizon: a \
+         {}th of the run, at most {} epochs, from the starting weights, the LR halved while the \
+         loss on held-out rows at the horizon falls, up to {} times, once held constant and once \
+         under one-cycle; the constant LR is the recommendation, the other goes into a written \
+         one-cycle or cosine config (--no-horizon skips it). The model you start from is never \
          trained: the sweep works on a copy. --write-config turns the finding into a run config \
          for `harness train`; its one-cycle schedule peaks at the recommended LR scaled for the \
          optimizer's momentum ({:.1}× for plain SGD, {:.1}× for momentum 0.9, {:.1}× for Adam).",
         lr_find::consensus::recommendation_rule(),
+        lr_find::momentum::HEAVY_BALL_FROM,
+        lr_find::momentum::HEAVY_BALL_FACTOR,
         lr_find::probe::PROBE_STEPS,
         lr_find::probe::MAX_BACK_OFFS,
+        lr_find::horizon::RUNS_PER_SWEEP,
+        lr_find::horizon::HORIZON_FRACTION,
+        lr_find::horizon::HORIZON_EPOCHS,
+        lr_find::horizon::MAX_HALVINGS,
         peak_factor("sgd"),
         peak_factor("momentum"),
         peak_factor("adam"),
@@ -531,6 +545,13 @@ pub struct LrFindArgs {
     #[arg(long)]
     pub no_probe: bool,
 
+    /// Skip the check at a longer horizon. By default, when the run of --config (its [train]
+    /// epochs, or --epochs) is at least 5 sweeps long, the recommended LR is trained for about
+    /// an epoch (at most a quarter of the run) from the starting weights and halved while the
+    /// loss on held-out rows improves: once held constant, once under one-cycle.
+    #[arg(long)]
+    pub no_horizon: bool,
+
     /// Repeat the sweep with K seeds (initial weights and batch order) and report how far the
     /// recommendations spread. At most 1000, and --num-iters × --seeds at most 1000000 (every
     /// point of every seed is kept for lr_find.csv).
@@ -570,7 +591,7 @@ pub struct LrFindArgs {
     pub schedule: PlanName,
 
     /// Epochs of the written config (default: the config's [train] epochs, else 5), at most
-    /// 100000.
+    /// 100000; also the length of the run the horizon check measures for.
     #[arg(long, value_name = "N", requires = "write_config", allow_negative_numbers = true,
           value_parser = Count::new(1, limits::EPOCHS))]
     pub epochs: Option<u64>,

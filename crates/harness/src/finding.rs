@@ -52,6 +52,7 @@ pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
         "stop": sweep.stop,
         "stop_step": sweep.points.len().saturating_sub(1),
         "elapsed_seconds": finding.elapsed_seconds,
+        "momentum_factor": finding.momentum_factor,
         "lrs": sweep.lrs(),
         "losses": sweep.losses(),
         "smoothed": sweep.smoothed(),
@@ -83,6 +84,21 @@ pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
                 "backed_off": p.report.backed_off(),
                 "probes": p.report.probes,
                 "seconds": p.seconds,
+            }),
+        );
+    }
+    if let Some(h) = &finding.horizon {
+        object.as_object_mut().expect("an object").insert(
+            "horizon".into(),
+            json!({
+                "checked_lr": h.checked_lr,
+                "steps": h.constant.steps,
+                "run_steps": h.length.run_steps,
+                "held_out_rows": h.held_out_rows,
+                "constant": h.constant,
+                "one_cycle": h.annealed,
+                "one_cycle_lr": h.annealed.chosen_lr,
+                "seconds": h.seconds,
             }),
         );
     }
@@ -183,10 +199,29 @@ pub fn table(finding: &Finding, spec: &FindSpec) -> String {
         let _ = writeln!(t, "steepest, minimum and valley span {spread:.2} decades");
     }
     let agreement = &finding.agreement;
+    if finding.momentum_factor != 1.0 {
+        let _ = writeln!(
+            t,
+            "heavy-ball momentum: the sweep's LR × {} (its oscillation builds up after the ramp has \
+             moved on; docs/lr-find.md)",
+            finding.momentum_factor
+        );
+    }
     if let Some(p) = &finding.probe {
         t.push_str(&probe_lines(p));
     }
+    if let Some(h) = &finding.horizon {
+        t.push_str(&horizon_lines(h));
+    }
     match agreement.recommended_lr {
+        None if finding.horizon.is_some() => {
+            let _ = writeln!(
+                t,
+                "recommended lr: none (no LR trained to the horizon without diverging, down to {} \
+                 halvings: see the plot, --plot, to choose by eye)",
+                lr_find::horizon::MAX_HALVINGS
+            );
+        }
         None if finding.probe.is_some() => {
             let _ = writeln!(
                 t,
@@ -220,6 +255,53 @@ pub fn table(finding: &Finding, spec: &FindSpec) -> String {
         }
     }
     let _ = writeln!(t, "elapsed {:.2} s", finding.elapsed_seconds);
+    t
+}
+
+/// A line per LR the horizon check trained, its choice for each protocol, and its cost.
+fn horizon_lines(h: &train::lr_find::HorizonCheck) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "horizon check: the run is {} steps, the sweep {:.1}% of it; each LR trained {} steps \
+         from the starting weights, loss on {} held-out rows",
+        h.length.run_steps,
+        100.0 * h.length.sweep_steps as f64 / h.length.run_steps.max(1) as f64,
+        h.constant.steps,
+        h.held_out_rows
+    );
+    for (name, report) in [("constant", &h.constant), ("one-cycle", &h.annealed)] {
+        let tried: Vec<String> = report
+            .attempts
+            .iter()
+            .map(|a| match a.loss {
+                Some(loss) if loss.abs() < 1e4 => format!("{:.3e} → {loss:.4}", a.lr),
+                Some(loss) => format!("{:.3e} → {loss:.2e}", a.lr),
+                None => format!("{:.3e} → diverged", a.lr),
+            })
+            .collect();
+        let _ = writeln!(
+            t,
+            "  {name:<9} {}; chosen {}",
+            tried.join(", "),
+            lr_text(report.chosen_lr)
+        );
+    }
+    if h.constant.chosen_lr.is_some() {
+        let _ = writeln!(
+            t,
+            "the recommendation below is the constant LR it chose (the sweep's: {:.3e})",
+            h.checked_lr
+        );
+    }
+    if let Some(lr) = h.annealed.chosen_lr {
+        let _ = writeln!(t, "for one-cycle or cosine (--write-config): lr {lr:.3e}");
+    }
+    let _ = writeln!(
+        t,
+        "horizon check cost {:.2} s (--no-horizon skips it)",
+        h.seconds
+    );
     t
 }
 

@@ -342,3 +342,62 @@ fn no_usable_descent_writes_no_config() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no usable descent"));
     assert!(!written.exists());
 }
+
+#[test]
+fn a_long_run_is_checked_at_its_horizon_and_the_written_config_takes_its_lr() {
+    // 100 epochs of 5 steps are 500 steps, over 5 sweeps of 80: the horizon check runs, a
+    // quarter of the run (125 steps) each.
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("found.toml");
+    let args = ["--write-config", str_of(&written), "--epochs", "100"];
+    let json: Value = serde_json::from_str(&sweep(
+        dir.path(),
+        &[&args[..], &["--format", "json"]].concat(),
+    ))
+    .unwrap();
+    let h = &json["horizon"];
+    assert_eq!(h["steps"], 125, "{h}");
+    assert_eq!(h["run_steps"], 500);
+    // The recommendation is the constant LR the check chose; one-cycle's goes into the file.
+    assert_eq!(json["recommended_lr"], h["constant"]["chosen_lr"]);
+    let one_cycle = h["one_cycle_lr"].as_f64().expect("an LR for one-cycle");
+    let text = std::fs::read_to_string(&written).unwrap();
+    let config = train::config::RunConfig::parse(&text, &written).unwrap();
+    let factor = train::lr_find::one_cycle_factor(&config.optimizer);
+    let schedules::ScheduleConfig::OneCycle(c) = &config.schedule else {
+        panic!("a one-cycle config: {text}")
+    };
+    assert!(
+        (c.max_lr / (one_cycle * factor) - 1.0).abs() < 1e-12,
+        "{text}"
+    );
+    assert!(text.contains("checked at a horizon of 125 steps"), "{text}");
+    // The table shows every run of the check and its cost.
+    let table = sweep(
+        dir.path(),
+        &["--epochs", "100", "--write-config", str_of(&written)],
+    );
+    assert!(
+        table.contains("horizon check: the run is 500 steps"),
+        "{table}"
+    );
+    assert!(table.contains("--no-horizon skips it"), "{table}");
+    // --no-horizon, or a run too short for it: no check.
+    let off = sweep(
+        dir.path(),
+        &[&args[..], &["--format", "json", "--no-horizon"]].concat(),
+    );
+    assert!(
+        serde_json::from_str::<Value>(&off)
+            .unwrap()
+            .get("horizon")
+            .is_none()
+    );
+    let short = sweep(dir.path(), &["--format", "json"]);
+    assert!(
+        serde_json::from_str::<Value>(&short)
+            .unwrap()
+            .get("horizon")
+            .is_none()
+    );
+}

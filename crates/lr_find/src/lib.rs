@@ -26,6 +26,9 @@
 //!   spread of the classic methods and of the seeds, in decades.
 //! - [`probe`]: the finder's check of its own answer: a short run at the recommended LR,
 //!   halved until the loss falls and stays finite.
+//! - [`momentum`]: how heavy-ball momentum moves the LR a long run wants below the sweep's.
+//! - [`horizon`]: the check at a longer horizon, for runs much longer than the sweep: the
+//!   recommended LR trained for about an epoch, then halved while the held-out loss improves.
 //!
 //! The example of [`module`] finds the LR of a linear regressor in a dozen lines;
 //! `examples/lr_find_cnn.rs` in the repository does it for a CNN fed by a burn `DataLoader`.
@@ -35,7 +38,9 @@
 
 pub mod analysis;
 pub mod consensus;
+pub mod horizon;
 pub mod module;
+pub mod momentum;
 pub mod probe;
 pub mod smooth;
 pub mod step;
@@ -44,6 +49,7 @@ pub mod sweep;
 
 pub use analysis::{Analysis, analyze_seeds};
 pub use consensus::{Confidence, Consensus, Remedy, SeedAgreement, agree_across_seeds, consensus};
+pub use horizon::{Attempt, HorizonReport};
 pub use module::{RangeTest, RangeTestError};
 pub use probe::{Probe, ProbeReport};
 pub use smooth::{SmoothedLoss, smooth};

@@ -3,7 +3,10 @@
 //! [`lr_find::RangeTest`] on them ([`sweep_model`], [`probe_model`]): the range test any burn
 //! user runs on their own model, with the harness's batches, loss and dropout seeds. The sweep
 //! works on clones: the model and optimizer it starts from are never changed, so a caller can
-//! train from them right after.
+//! train from them right after. When the run the config describes is much longer than the
+//! sweep, [`find`] checks the recommendation at a longer horizon ([`lr_find::horizon`]) with the
+//! harness's own [`Trainer`], once under a constant LR and once under the one-cycle schedule
+//! `--write-config` writes: [`Finding::lr_for`] gives each plan's LR.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -12,8 +15,8 @@ use crate::torch_optim::ScheduledOptimizer;
 use burn::tensor::Tensor;
 use data::spec::{DataSpec, DatasetName, prepare};
 use lr_find::{
-    Consensus, FinderConfig, ProbeReport, RangeTest, RangeTestError, SeedAgreement, Suggestions,
-    Sweep, agree_across_seeds,
+    Confidence, Consensus, FinderConfig, HorizonReport, ProbeReport, RangeTest, RangeTestError,
+    SeedAgreement, Suggestions, Sweep, agree_across_seeds,
 };
 use models::batch::Batch;
 use models::batch::DeviceData;
@@ -21,13 +24,13 @@ use models::{Model, ModelConfig, Task};
 use schedules::kinds::constant::ConstantConfig;
 use schedules::kinds::cosine::CosineConfig;
 use schedules::kinds::one_cycle::OneCycleConfig;
-use schedules::{Schedule, ScheduleConfig};
+use schedules::{Schedule, ScheduleConfig, Scheduler};
 
 use crate::backend::Backend;
 use crate::config::RunConfig;
 use crate::optimizer::OptimizerSpec;
 use crate::run::{RunError, device_name, evaluate};
-use crate::trainer::step_seed;
+use crate::trainer::{Trainer, step_seed};
 
 /// What to sweep.
 #[derive(Clone, Debug)]
@@ -45,6 +48,9 @@ pub struct FindSpec {
     /// Check the recommendation with a short run from the first seed's starting weights
     /// ([`lr_find::probe`]), halving it until the loss falls.
     pub probe: bool,
+    /// Check the recommendation at a longer horizon when the run of `base` (its epochs) is much
+    /// longer than the sweep ([`lr_find::horizon`]).
+    pub horizon: bool,
 }
 
 /// Writes the sweeps of `finding` as TensorBoard events into `dir` ([`crate::events`]): for one
@@ -133,7 +139,13 @@ pub struct Finding {
     /// The probes of the recommendation, when asked for and there was one to check. The
     /// agreement's LR is then the confirmed one.
     pub probe: Option<ProbedRecommendation>,
-    /// From the call to the last sweep's end, data loading included.
+    /// The check at a longer horizon, when asked for and the run is long enough to need it.
+    /// The agreement's LR is then the constant LR it chose.
+    pub horizon: Option<HorizonCheck>,
+    /// What the sweeps' LR was multiplied by for the optimizer's heavy-ball momentum
+    /// ([`heavy_ball_factor`]): 1 for none.
+    pub momentum_factor: f64,
+    /// From the call to the end: data loading, the sweeps and the checks.
     pub elapsed_seconds: f64,
 }
 
@@ -144,6 +156,62 @@ pub struct ProbedRecommendation {
     pub swept_lr: f64,
     pub report: ProbeReport,
     pub seconds: f64,
+}
+
+/// The check of the recommendation at a longer horizon ([`lr_find::horizon::race`]), from the
+/// first seed's starting weights, on the training rows less the held-out ones.
+#[derive(Clone, Debug)]
+pub struct HorizonCheck {
+    /// The LR checked: the sweep's recommendation, after its probe.
+    pub checked_lr: f64,
+    pub length: HorizonLength,
+    /// The LR held constant for the horizon, from the weights of the best annealed run.
+    pub constant: HorizonReport,
+    /// The one-cycle schedule of [`Plan::OneCycle`] over the horizon from the starting weights,
+    /// on the recommendation's scale (`max_lr` = LR × [`one_cycle_factor`]).
+    pub annealed: HorizonReport,
+    /// Rows the losses at the horizon were read on.
+    pub held_out_rows: usize,
+    pub seconds: f64,
+}
+
+/// The lengths a horizon check works with, in optimizer steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HorizonLength {
+    /// Each LR's training ([`lr_find::horizon::horizon_steps`]).
+    pub steps: u64,
+    /// The run the config describes.
+    pub run_steps: u64,
+    /// The sweep.
+    pub sweep_steps: u64,
+}
+
+impl HorizonCheck {
+    /// The confidence a recommendation of confidence `swept` keeps: none when no constant LR
+    /// trains to the horizon; at most medium when either LR lies more than one halving below
+    /// the one checked (the sweep was misleading for this run); else `swept`.
+    pub fn confidence_after(&self, swept: Confidence) -> Confidence {
+        let moved = |lr: Option<f64>| lr.is_some_and(|lr| self.checked_lr / lr > 2.5);
+        if self.constant.chosen_lr.is_none() {
+            Confidence::None
+        } else if moved(self.constant.chosen_lr) || moved(self.annealed.chosen_lr) {
+            swept.min(Confidence::Medium)
+        } else {
+            swept
+        }
+    }
+}
+
+impl Finding {
+    /// The LR to train `plan` with: after a horizon check, the one it chose for a constant
+    /// LR, or for an annealed schedule (one-cycle, cosine); else the recommendation.
+    pub fn lr_for(&self, plan: Plan) -> Option<f64> {
+        match (&self.horizon, plan) {
+            (Some(h), Plan::Constant) => h.constant.chosen_lr,
+            (Some(h), Plan::OneCycle | Plan::Cosine) => h.annealed.chosen_lr,
+            (None, _) => self.agreement.recommended_lr,
+        }
+    }
 }
 
 /// The data and settings a sweep steps through.
@@ -212,6 +280,94 @@ pub fn probe_model(
     test.probe(model, optimizer, lr, || input.batches(), loss_of)
 }
 
+/// The held-out loss after `steps` optimizer steps of `schedule` from `model` (a copy), trained
+/// by the harness's [`Trainer`] exactly as a run trains (optimizer, momentum cycling, dropout
+/// seeds) on the input's batches, with the trained model; `None` when the loss became NaN or
+/// infinite.
+///
+/// # Errors
+/// A schedule the settings reject.
+pub fn horizon_run(
+    model: &Model,
+    base: &RunConfig,
+    schedule: ScheduleConfig,
+    steps: u64,
+    input: &SweepInput<'_>,
+    held_out: &DeviceData,
+) -> Result<Option<(f64, Model)>, RunError> {
+    let scheduler = Scheduler::new(Schedule::new(schedule)?);
+    let device = input.train.features.device();
+    let optimizer = base.optimizer.build();
+    let mut trainer = Trainer::new(model.clone(), optimizer, scheduler, &device, &base.train);
+    let epoch_steps = (input.train.num_batches(input.batch_size) as u64)
+        .div_ceil(input.accumulate.max(1) as u64)
+        .max(1);
+    let mut batches = input.batches();
+    for step in 0..steps {
+        let micro: Vec<Batch> = batches.by_ref().take(input.accumulate.max(1)).collect();
+        if trainer
+            .step_accumulated(micro.into_iter(), step, step / epoch_steps)
+            .is_err()
+        {
+            return Ok(None);
+        }
+    }
+    let loss = evaluate(trainer.model(), held_out, input.task, 1024).loss;
+    Ok(loss.is_finite().then(|| (loss, trainer.into_model())))
+}
+
+/// Runs both horizon checks of `lr`: the one-cycle schedule over the horizon at `lr` ×
+/// [`one_cycle_factor`] from the starting weights ([`lr_find::horizon::race`]), then, from the
+/// weights of its best run, the LR held constant ([`lr_find::horizon::hold`]) from the
+/// annealed LR down.
+///
+/// # Errors
+/// A schedule the settings reject.
+pub fn check_horizon(
+    model: &Model,
+    base: &RunConfig,
+    lr: f64,
+    length: HorizonLength,
+    input: &SweepInput<'_>,
+    held_out: &DeviceData,
+) -> Result<HorizonCheck, RunError> {
+    let started = Instant::now();
+    let steps = length.steps;
+    let factor = one_cycle_factor(&base.optimizer);
+    let mut settled: Option<(f64, Model)> = None;
+    let annealed = lr_find::horizon::race(steps, lr, |at| {
+        let schedule = OneCycleConfig::new(at * factor, steps).into();
+        let run = horizon_run(model, base, schedule, steps, input, held_out)?;
+        Ok::<_, RunError>(run.map(|(loss, trained)| {
+            if settled.as_ref().is_none_or(|(best, _)| loss < *best) {
+                settled = Some((loss, trained));
+            }
+            loss
+        }))
+    })?;
+    let constant = match (&settled, annealed.chosen_lr) {
+        (Some((loss, weights)), Some(from)) => lr_find::horizon::hold(steps, from, *loss, |at| {
+            let schedule = ConstantConfig::new(at).into();
+            Ok::<_, RunError>(
+                horizon_run(weights, base, schedule, steps, input, held_out)?.map(|(l, _)| l),
+            )
+        })?,
+        _ => HorizonReport {
+            steps,
+            attempts: Vec::new(),
+            chosen_lr: None,
+        },
+    };
+    Ok(HorizonCheck {
+        checked_lr: lr,
+        length,
+        constant,
+        annealed,
+        held_out_rows: held_out.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
 /// The loss of a batch, as a training run computes it.
 fn loss_of(model: &Model, batch: Batch) -> Tensor<1> {
     batch.y.loss(model.forward(batch.x))
@@ -245,13 +401,15 @@ pub fn find(
     let all_train = DeviceData::from_host(&prepared.train, config.data.normalize, &train_device);
     let batch_size = config.data.batch_size.max(1);
     let steps_per_epoch = all_train.num_batches(batch_size) as u64;
-    // With --val, the last rows of the training part (shuffled: the split of tabular data is
-    // seeded, and MNIST's files are not in label order) are held out and never trained on.
+    // The last rows of the training part (shuffled: the split of tabular data is seeded, and
+    // MNIST's files are not in label order) are held out: with --val the sweep reads its loss
+    // on them and never trains on them; the horizon check always does.
+    let n = all_train.len();
+    let held = (n / 10).clamp(1, VALIDATION_ROWS).min(n.saturating_sub(1));
+    let fit_rows = all_train.part(0, n - held);
+    let validation = all_train.part(n - held, n).without_autodiff();
     let (train, held_out) = if spec.validation {
-        let n = all_train.len();
-        let held = (n / 10).clamp(1, VALIDATION_ROWS);
-        let validation = all_train.part(n - held, n).without_autodiff();
-        (all_train.part(0, n - held), Some(validation))
+        (fit_rows.clone(), Some(validation.clone()))
     } else {
         (all_train, None)
     };
@@ -296,7 +454,9 @@ pub fn find(
     }
     let per_seed: Vec<Consensus> = runs.iter().map(|r| r.consensus.clone()).collect();
     let mut agreement = agree_across_seeds(&per_seed);
-    let probe = match (spec.probe, agreement.recommended_lr, first_model) {
+    let momentum_factor = heavy_ball_factor(&config.optimizer);
+    agreement.recommended_lr = agreement.recommended_lr.map(|lr| lr * momentum_factor);
+    let probe = match (spec.probe, agreement.recommended_lr, first_model.as_ref()) {
         (true, Some(swept_lr), Some(model)) => {
             let t0 = Instant::now();
             let seed = config.train.seed;
@@ -309,7 +469,7 @@ pub fn find(
                 accumulate: spec.accumulate,
                 seed,
             };
-            let report = probe_model(&model, &optimizer, &input, &spec.finder, swept_lr)?;
+            let report = probe_model(model, &optimizer, &input, &spec.finder, swept_lr)?;
             apply_probe(&mut agreement, &report);
             Some(ProbedRecommendation {
                 swept_lr,
@@ -319,9 +479,43 @@ pub fn find(
         }
         _ => None,
     };
+    // Optimizer steps of the run the config describes.
+    let epoch_steps = steps_per_epoch.div_ceil(spec.accumulate.max(1) as u64);
+    let run_steps = config.train.epochs.saturating_mul(epoch_steps);
+    let horizon_steps =
+        lr_find::horizon::horizon_steps(run_steps, epoch_steps, spec.finder.ramp.num_iters);
+    let horizon = match (
+        spec.horizon,
+        agreement.recommended_lr,
+        first_model,
+        horizon_steps,
+    ) {
+        (true, Some(lr), Some(model), Some(steps)) if held > 0 => {
+            let input = SweepInput {
+                train: &fit_rows,
+                validation: None,
+                task,
+                batch_size,
+                accumulate: spec.accumulate,
+                seed: config.train.seed,
+            };
+            let length = HorizonLength {
+                steps,
+                run_steps,
+                sweep_steps: spec.finder.ramp.num_iters,
+            };
+            let check = check_horizon(&model, config, lr, length, &input, &validation)?;
+            agreement.recommended_lr = check.constant.chosen_lr;
+            agreement.confidence = check.confidence_after(agreement.confidence);
+            Some(check)
+        }
+        _ => None,
+    };
     Ok(Finding {
         agreement,
         probe,
+        horizon,
+        momentum_factor,
         runs,
         steps_per_epoch,
         train_rows: prepared.train.len(),
@@ -345,6 +539,21 @@ pub fn default_config(dataset: DatasetName) -> RunConfig {
         OptimizerSpec::sgd(),
         ConstantConfig::new(0.01),
     )
+}
+
+/// What the sweep's LR is multiplied by for `optimizer`
+/// ([`lr_find::momentum::heavy_ball_factor`]): SGD's momentum without Nesterov, Adam's and
+/// AdamW's β₁ and RMSprop's momentum are heavy-ball averages; plain SGD and Adagrad have none.
+pub fn heavy_ball_factor(optimizer: &OptimizerSpec) -> f64 {
+    let (beta, nesterov) = match *optimizer {
+        OptimizerSpec::Momentum {
+            momentum, nesterov, ..
+        } => (momentum, nesterov),
+        OptimizerSpec::Rmsprop { momentum, .. } => (momentum, false),
+        OptimizerSpec::Adam { beta1, .. } | OptimizerSpec::Adamw { beta1, .. } => (beta1, false),
+        OptimizerSpec::Sgd { .. } | OptimizerSpec::Adagrad { .. } => (0.0, false),
+    };
+    lr_find::momentum::heavy_ball_factor(beta, nesterov)
 }
 
 /// How far above a constant run's LR one-cycle's peak goes, before the momentum correction.

@@ -13,7 +13,8 @@ use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
 use train::backend::Backend;
 use train::config::RunConfig;
 use train::lr_find::{
-    FindSpec, Plan, SweepInput, apply_probe, config_with, find, probe_model, sweep_model,
+    FindSpec, HorizonLength, Plan, SweepInput, apply_probe, check_horizon, config_with, find,
+    probe_model, sweep_model,
 };
 
 /// Linear regression on 400 synthetic rows, plain SGD, batch 64 (the file says more).
@@ -36,6 +37,18 @@ fn finder(num_iters: u64) -> FinderConfig {
     }
 }
 
+/// The fixture's training rows as a sweep steps through them: batch 64, the batch loss, seed 0.
+fn regression_input(train: &DeviceData) -> SweepInput<'_> {
+    SweepInput {
+        train,
+        validation: None,
+        task: Task::Regression,
+        batch_size: 64,
+        accumulate: 1,
+        seed: 0,
+    }
+}
+
 fn spec(num_iters: u64) -> FindSpec {
     FindSpec {
         base: config(),
@@ -44,6 +57,7 @@ fn spec(num_iters: u64) -> FindSpec {
         validation: false,
         seeds: 1,
         probe: false,
+        horizon: false,
     }
 }
 
@@ -73,14 +87,7 @@ fn the_model_and_optimizer_the_sweep_starts_from_are_not_changed() {
         .build();
     let probe = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, -2.0, 0.5], [1, 3]), &device);
     let before = model.forward(probe.clone()).into_data();
-    let input = SweepInput {
-        train: &train,
-        validation: None,
-        task: Task::Regression,
-        batch_size: 64,
-        accumulate: 1,
-        seed: 0,
-    };
+    let input = regression_input(&train);
     let sweep = sweep_model(&model, &optimizer, &input, &finder(40), |_, _, _| {}).unwrap();
     assert!(
         sweep.points.len() > 10,
@@ -245,14 +252,7 @@ fn the_probe_confirms_a_stable_recommendation_and_backs_off_from_a_divergent_one
     let train = DeviceData::from_host(&prepared.train, true, &device);
     let model = Model::init(&config.model, 3, Task::Regression, 1, &device).unwrap();
     let optimizer = config.optimizer.build();
-    let input = SweepInput {
-        train: &train,
-        validation: None,
-        task: Task::Regression,
-        batch_size: 64,
-        accumulate: 1,
-        seed: 0,
-    };
+    let input = regression_input(&train);
     let report = probe_model(&model, &optimizer, &input, &finder(40), 8.0).unwrap();
     assert!(report.backed_off(), "{:?}", report.probes);
     let confirmed = report.confirmed_lr.expect("a halving below the divergence");
@@ -262,4 +262,68 @@ fn the_probe_confirms_a_stable_recommendation_and_backs_off_from_a_divergent_one
     apply_probe(&mut agreement, &report);
     assert_eq!(agreement.recommended_lr, Some(confirmed));
     assert_eq!(agreement.confidence, Confidence::Low);
+}
+
+#[test]
+fn the_horizon_check_runs_for_long_runs_and_halves_from_a_divergent_lr() {
+    // 40 epochs of the fixture's 5 steps are 200 steps, 5 sweeps of 40: the check runs, with
+    // a horizon of a quarter of the run; at 20 epochs it does not.
+    let mut long = spec(40);
+    long.horizon = true;
+    long.base.train.epochs = 40;
+    let f = run(&long);
+    let h = f.horizon.as_ref().expect("a run 5 sweeps long is checked");
+    assert_eq!(h.length.steps, 50);
+    assert_eq!(h.length.run_steps, 40 * f.steps_per_epoch);
+    // The annealed LR is the attempt with the lowest held-out loss, after at least one halving.
+    let a = &h.annealed;
+    let best = a
+        .attempts
+        .iter()
+        .filter_map(|a| a.loss.map(|l| (a.lr, l)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(lr, _)| lr);
+    assert_eq!(a.chosen_lr, best, "{:?}", a.attempts);
+    assert!(a.attempts.len() >= 2, "at least one halving is tried");
+    // The constant LR starts there and only goes down; the headline carries it.
+    let c = &h.constant;
+    assert_eq!(c.attempts[0].lr, a.chosen_lr.unwrap());
+    assert!(c.chosen_lr.unwrap() <= a.chosen_lr.unwrap(), "{c:?}");
+    assert_eq!(f.agreement.recommended_lr, h.constant.chosen_lr);
+    assert_eq!(f.lr_for(Plan::Constant), h.constant.chosen_lr);
+    assert_eq!(f.lr_for(Plan::OneCycle), h.annealed.chosen_lr);
+    assert_eq!(f.lr_for(Plan::Cosine), h.annealed.chosen_lr);
+    let mut short = long.clone();
+    short.base.train.epochs = 20;
+    assert!(run(&short).horizon.is_none());
+
+    // From 8, past 2 / λ_max, the runs blow up and the check halves down to an LR that trains.
+    let _guard = exclusive();
+    let config = config();
+    let device = Backend::Flex.device().unwrap().autodiff();
+    let prepared = prepare(&config.data, None).unwrap();
+    let all = DeviceData::from_host(&prepared.train, true, &device);
+    let (train, held_out) = (
+        all.part(0, 280),
+        all.part(280, all.len()).without_autodiff(),
+    );
+    let model = Model::init(&config.model, 3, Task::Regression, 1, &device).unwrap();
+    let input = regression_input(&train);
+    let length = HorizonLength {
+        steps: 40,
+        run_steps: 400,
+        sweep_steps: 40,
+    };
+    let check = check_horizon(&model, &config, 8.0, length, &input, &held_out).unwrap();
+    let first = check.annealed.attempts[0].loss;
+    assert!(first.is_none_or(|l| l > 1e6), "{:?}", check.annealed);
+    let annealed = check.annealed.chosen_lr.expect("a halving that trains");
+    assert!(annealed <= 2.0, "{:?}", check.annealed);
+    // The constant LR starts where the annealed one ended, from its weights, and goes no higher.
+    assert_eq!(check.constant.attempts[0].lr, annealed);
+    let chosen = check.constant.chosen_lr.expect("the annealed LR trains");
+    assert!(chosen <= annealed, "{chosen}");
+    assert_eq!(check.held_out_rows, all.len() - 280);
+    // The sweep's confidence does not survive a move of more than one halving.
+    assert_eq!(check.confidence_after(Confidence::High), Confidence::Medium);
 }

@@ -93,6 +93,11 @@ fn spec(args: &LrFindArgs) -> Result<FindSpec> {
     if let Some(seed) = args.seed {
         base.train.seed = seed;
     }
+    // The horizon check needs the length of the run the LR is for: a config's or --epochs.
+    let run_length_known = args.config.is_some() || args.epochs.is_some();
+    if let Some(epochs) = args.epochs {
+        base.train.epochs = epochs;
+    }
     check_last_seed(base.train.seed, args.seeds)?;
     let finder = finder(args)?;
     Ok(FindSpec {
@@ -102,6 +107,7 @@ fn spec(args: &LrFindArgs) -> Result<FindSpec> {
         validation: args.val,
         seeds: args.seeds as usize,
         probe: !args.no_probe,
+        horizon: !args.no_horizon && run_length_known,
     })
 }
 
@@ -237,7 +243,12 @@ fn write_config(
     finding: &Finding,
     path: &std::path::Path,
 ) -> Result<()> {
-    let Some(lr) = finding.agreement.recommended_lr else {
+    let plan = match args.schedule {
+        PlanName::OneCycle => Plan::OneCycle,
+        PlanName::Cosine => Plan::Cosine,
+        PlanName::Constant => Plan::Constant,
+    };
+    let Some(lr) = finding.lr_for(plan) else {
         bail!(
             "no usable descent, so no LR to write into {}: see the reason above, and the plot \
              (--plot) to choose by eye",
@@ -245,11 +256,6 @@ fn write_config(
         );
     };
     let (base, epochs, steps_per_epoch) = written_length(args, spec, finding.train_rows)?;
-    let plan = match args.schedule {
-        PlanName::OneCycle => Plan::OneCycle,
-        PlanName::Cosine => Plan::Cosine,
-        PlanName::Constant => Plan::Constant,
-    };
     let config = config_with(&base, plan, lr, epochs, steps_per_epoch)?;
     let peak = if matches!(plan, Plan::OneCycle) {
         let factor = train::lr_find::one_cycle_factor(&base.optimizer);
@@ -269,8 +275,15 @@ fn write_config(
          again with --epochs N\n# rather than `harness train --epochs`.\n"
             .to_string()
     };
+    let checked = match &finding.horizon {
+        Some(h) => format!(
+            "# The LR for this schedule, checked at a horizon of {} steps (the sweep's was {:.3e}).\n",
+            h.constant.steps, h.checked_lr
+        ),
+        None => String::new(),
+    };
     let header = format!(
-        "# Written by `harness lr-find`: recommended LR {lr:.3e} (confidence {}), {} on {}.\n\
+        "# Written by `harness lr-find`: recommended LR {lr:.3e} (confidence {}), {} on {}.\n{checked}\
          # {epochs} epochs × {steps_per_epoch} steps per epoch = {} optimizer steps.\n{peak}{sized}",
         finding.agreement.confidence.name(),
         finding.backend,

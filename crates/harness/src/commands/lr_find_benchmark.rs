@@ -35,6 +35,7 @@ pub fn run(args: &LrFindArgs, file: &Path, out: &Path, finder: FinderConfig) -> 
         backend: args.backend,
         data_dir: args.data_dir.data_dir.clone(),
         probe: !args.no_probe,
+        horizon: !args.no_horizon,
         work_dir: out.join("scratch"),
     };
     let bar = indicatif::ProgressBar::new(setups.len() as u64);
@@ -122,8 +123,9 @@ fn setup_line(r: &SetupResult) -> String {
         .iter()
         .map(|g| {
             format!(
-                "{} best {} at {} ({})",
+                "{} at {} best {} at {} ({})",
                 g.protocol.name(),
+                lr(g.recommended_lr),
                 shown(r.goal, g.best),
                 lr(g.best_lr),
                 verdict_name(g.verdict)
@@ -187,9 +189,9 @@ fn table(results: &[SetupResult], summaries: &[Summary], seconds: f64) -> String
                 "{:<28} {:<9} {:>9} {:<6} {:>9} {:>9} {:>9} {:>7}  {}",
                 r.name,
                 g.protocol.name(),
-                lr(r.recommended_lr),
+                lr(g.recommended_lr),
                 r.confidence.name(),
-                if r.recommended_lr.is_some() {
+                if g.recommended_lr.is_some() {
                     shown(r.goal, g.at_recommendation)
                 } else {
                     "-".into()
@@ -275,7 +277,7 @@ fn setups_csv(results: &[SetupResult]) -> Result<Vec<u8>> {
                     r.name.clone(),
                     format!("{:?}", r.goal).to_lowercase(),
                     g.protocol.name().into(),
-                    opt(r.recommended_lr),
+                    opt(g.recommended_lr),
                     r.confidence.name().into(),
                     opt(g.at_recommendation),
                     opt(g.best),
@@ -333,7 +335,7 @@ fn groups(results: &[SetupResult]) -> Vec<Group> {
                 .iter()
                 .filter_map(|r| {
                     let g = r.grids.iter().find(|g| g.protocol == p)?;
-                    Some((g.best_lr?, r.recommended_lr?))
+                    Some((g.best_lr?, g.recommended_lr?))
                 })
                 .collect(),
         })

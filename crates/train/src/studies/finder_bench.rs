@@ -179,6 +179,8 @@ pub fn best_trial(goal: Goal, tried: &[Trial]) -> Option<&Trial> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Grid {
     pub protocol: Protocol,
+    /// The LR the finder gives for this protocol (the grid's centre); `None` without one.
+    pub recommended_lr: Option<f64>,
     /// Sorted by LR.
     pub trials: Vec<Trial>,
     pub best_lr: Option<f64>,
@@ -242,6 +244,7 @@ pub fn judge(goal: Goal, protocol: Protocol, recommended: bool, mut trials: Vec<
     };
     Grid {
         protocol,
+        recommended_lr: None,
         best_lr: best.as_ref().map(|b| b.lr),
         best: best.and_then(|b| b.value),
         at_recommendation: at,
@@ -266,7 +269,33 @@ pub struct SetupResult {
     pub sweep: Vec<lr_find::Point>,
     /// The probes of the recommendation, when the finder ran them.
     pub probe: Option<lr_find::ProbeReport>,
+    /// The check at a longer horizon, when the finder ran it.
+    pub horizon: Option<HorizonSummary>,
     pub grids: Vec<Grid>,
+}
+
+/// What the horizon check did, for the record.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HorizonSummary {
+    pub checked_lr: f64,
+    pub steps: u64,
+    pub run_steps: u64,
+    pub constant: lr_find::HorizonReport,
+    pub annealed: lr_find::HorizonReport,
+    pub seconds: f64,
+}
+
+impl HorizonSummary {
+    fn of(check: &crate::lr_find::HorizonCheck) -> Self {
+        Self {
+            checked_lr: check.checked_lr,
+            steps: check.constant.steps,
+            run_steps: check.length.run_steps,
+            constant: check.constant.clone(),
+            annealed: check.annealed.clone(),
+            seconds: check.seconds,
+        }
+    }
 }
 
 /// Where and how the benchmark runs.
@@ -277,6 +306,9 @@ pub struct BenchOptions {
     pub data_dir: Option<PathBuf>,
     /// Check each recommendation as `harness lr-find` does (its default).
     pub probe: bool,
+    /// Check each recommendation at a longer horizon as `harness lr-find --config` does (its
+    /// default).
+    pub horizon: bool,
     /// Scratch folder for the grid's run folders (each is removed once read).
     pub work_dir: PathBuf,
 }
@@ -311,6 +343,7 @@ pub fn run_setup(
         validation: false,
         seeds: 1,
         probe: options.probe,
+        horizon: options.horizon,
     };
     let finding = find(
         &spec,
@@ -327,9 +360,11 @@ pub fn run_setup(
         DatasetName::Mnist | DatasetName::FashionMnist => Goal::Accuracy,
         DatasetName::CaliforniaHousing | DatasetName::Synthetic => Goal::Rmse,
     };
-    let centre = recommended.unwrap_or(FALLBACK_CENTRE);
     let mut grids = Vec::new();
     for protocol in Protocol::ALL {
+        // Each protocol's grid is centred on the LR the finder gives for it.
+        let recommended = finding.lr_for(protocol.plan());
+        let centre = recommended.unwrap_or(FALLBACK_CENTRE);
         let mut trials: Vec<Trial> = Vec::new();
         while let Some(exponent) = next_exponent(goal, &trials) {
             let lr = centre * 2f64.powi(exponent);
@@ -348,7 +383,9 @@ pub fn run_setup(
             });
             trials.push(trial);
         }
-        grids.push(judge(goal, protocol, recommended.is_some(), trials));
+        let mut grid = judge(goal, protocol, recommended.is_some(), trials);
+        grid.recommended_lr = recommended;
+        grids.push(grid);
     }
     let first = finding.runs.first();
     Ok(SetupResult {
@@ -362,6 +399,7 @@ pub fn run_setup(
         sweep_seconds: finding.elapsed_seconds,
         sweep: first.map_or_else(Vec::new, |r| r.sweep.points.clone()),
         probe: finding.probe.as_ref().map(|p| p.report.clone()),
+        horizon: finding.horizon.as_ref().map(HorizonSummary::of),
         grids,
     })
 }
@@ -608,8 +646,10 @@ mod tests {
             sweep_seconds: 0.0,
             sweep: vec![],
             probe: None,
+            horizon: None,
             grids: vec![Grid {
                 protocol: Protocol::Constant,
+                recommended_lr: Some(0.1),
                 trials: vec![],
                 best_lr: None,
                 best: None,
