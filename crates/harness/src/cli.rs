@@ -225,11 +225,13 @@ pub fn lr_find_long_about() -> String {
          reporting, the finder checks its answer: {} steps from \
          the starting weights at the recommended LR must show the loss falling and finite, or the \
          LR is halved, up to {} times (--no-probe skips it). When the run of --config (or \
-         --epochs) is at least {} sweeps long, it also checks it at a longer horizon: a \
-         {}th of the run, at most {} epochs, from the starting weights, the LR halved while the \
-         loss on held-out rows at the horizon falls, up to {} times, once held constant and once \
-         under one-cycle; the constant LR is the recommendation, the other goes into a written \
-         one-cycle or cosine config (--no-horizon skips it). The model you start from is never \
+         --epochs) is at least {} sweeps long, it also checks it at a longer horizon of 1/{} of \
+         the run (at most {} epochs): one-cycle from the starting weights, the LR halved while \
+         the loss on held-out rows at the horizon falls (up to {} times), its best LR going into \
+         a written one-cycle or cosine config; then, from that run's weights, the LR held \
+         constant: kept while the model still learns, else halved while its half holds the loss \
+         more than {}% lower. That constant LR is the recommendation (--no-horizon skips the \
+         check). The model you start from is never \
          trained: the sweep works on a copy. --write-config turns the finding into a run config \
          for `harness train`; its one-cycle schedule peaks at the recommended LR scaled for the \
          optimizer's momentum ({:.1}× for plain SGD, {:.1}× for momentum 0.9, {:.1}× for Adam).",
@@ -242,6 +244,7 @@ pub fn lr_find_long_about() -> String {
         lr_find::horizon::HORIZON_FRACTION,
         lr_find::horizon::HORIZON_EPOCHS,
         lr_find::horizon::MAX_HALVINGS,
+        100.0 * lr_find::horizon::HOLD_MARGIN,
         peak_factor("sgd"),
         peak_factor("momentum"),
         peak_factor("adam"),
@@ -546,9 +549,10 @@ pub struct LrFindArgs {
     pub no_probe: bool,
 
     /// Skip the check at a longer horizon. By default, when the run of --config (its [train]
-    /// epochs, or --epochs) is at least 5 sweeps long, the recommended LR is trained for about
-    /// an epoch (at most a quarter of the run) from the starting weights and halved while the
-    /// loss on held-out rows improves: once held constant, once under one-cycle.
+    /// epochs, or --epochs) is at least 5 sweeps long, the finder trains for a quarter of the
+    /// run (at most 5 epochs): one-cycle from the starting weights, halved while the loss on
+    /// held-out rows improves, then the LR held constant from that run's weights, halved while
+    /// its half holds the loss more than 1% lower.
     #[arg(long)]
     pub no_horizon: bool,
 

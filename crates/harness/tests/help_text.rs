@@ -211,6 +211,21 @@ fn lr_find_help_describes_the_rule_the_code_applies() {
     }
     let help = words(&ok(&["lr-find", "--help"]));
     assert!(help.contains(&rule), "--help lacks the rule:\n{help}");
+    // The checks after the sweep, in the numbers their modules use (the flag's own line too).
+    let runs = format!("at least {} sweeps long", lr_find::horizon::RUNS_PER_SWEEP);
+    let margin = format!("more than {}% lower", 100.0 * lr_find::horizon::HOLD_MARGIN);
+    let factor = format!("multiplied by {}", lr_find::momentum::HEAVY_BALL_FACTOR);
+    for phrase in [&runs, &margin, &factor] {
+        assert!(help.contains(phrase.as_str()), "{phrase} missing:\n{help}");
+    }
+    assert!(
+        help.matches(runs.as_str()).count() >= 2,
+        "--no-horizon's help: {help}"
+    );
+    assert!(
+        help.matches(margin.as_str()).count() >= 2,
+        "--no-horizon's help: {help}"
+    );
     // The rules this help described before: the median of the classic rules, then the middle
     // of the descent on the moving average.
     assert!(!help.contains("median of the first three"), "{help}");
