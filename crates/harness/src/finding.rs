@@ -92,7 +92,7 @@ pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
             "horizon".into(),
             json!({
                 "checked_lr": h.checked_lr,
-                "steps": h.constant.steps,
+                "steps": h.length.steps,
                 "run_steps": h.length.run_steps,
                 "held_out_rows": h.held_out_rows,
                 "constant": h.constant,
@@ -267,7 +267,7 @@ fn horizon_lines(h: &train::lr_find::HorizonCheck) -> String {
          from the starting weights, loss on {} held-out rows",
         h.length.run_steps,
         100.0 * h.length.sweep_steps as f64 / h.length.run_steps.max(1) as f64,
-        h.constant.steps,
+        h.length.steps,
         h.held_out_rows
     );
     for (name, report) in [("constant", &h.constant), ("one-cycle", &h.annealed)] {

@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde::Serialize;
+
 use crate::torch_optim::ScheduledOptimizer;
 use burn::tensor::Tensor;
 use data::spec::{DataSpec, DatasetName, prepare};
@@ -160,7 +162,7 @@ pub struct ProbedRecommendation {
 
 /// The check of the recommendation at a longer horizon ([`lr_find::horizon::race`]), from the
 /// first seed's starting weights, on the training rows less the held-out ones.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HorizonCheck {
     /// The LR checked: the sweep's recommendation, after its probe.
     pub checked_lr: f64,
@@ -176,7 +178,7 @@ pub struct HorizonCheck {
 }
 
 /// The lengths a horizon check works with, in optimizer steps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct HorizonLength {
     /// Each LR's training ([`lr_find::horizon::horizon_steps`]).
     pub steps: u64,
@@ -401,17 +403,32 @@ pub fn find(
     let all_train = DeviceData::from_host(&prepared.train, config.data.normalize, &train_device);
     let batch_size = config.data.batch_size.max(1);
     let steps_per_epoch = all_train.num_batches(batch_size) as u64;
+    // Optimizer steps of the run the config describes, and the horizon it is checked at.
+    let epoch_steps = steps_per_epoch.div_ceil(spec.accumulate.max(1) as u64);
+    let run_steps = config.train.epochs.saturating_mul(epoch_steps);
+    let horizon_steps = spec
+        .horizon
+        .then(|| {
+            lr_find::horizon::horizon_steps(run_steps, epoch_steps, spec.finder.ramp.num_iters)
+        })
+        .flatten();
     // The last rows of the training part (shuffled: the split of tabular data is seeded, and
     // MNIST's files are not in label order) are held out: with --val the sweep reads its loss
-    // on them and never trains on them; the horizon check always does.
+    // on them and never trains on them; the horizon check always does. The parts are copies of
+    // the rows, made only when one of them reads them.
     let n = all_train.len();
     let held = (n / 10).clamp(1, VALIDATION_ROWS).min(n.saturating_sub(1));
-    let fit_rows = all_train.part(0, n - held);
-    let validation = all_train.part(n - held, n).without_autodiff();
-    let (train, held_out) = if spec.validation {
-        (fit_rows.clone(), Some(validation.clone()))
-    } else {
-        (all_train, None)
+    let split = (spec.validation || horizon_steps.is_some()).then(|| {
+        (
+            all_train.part(0, n - held),
+            all_train.part(n - held, n).without_autodiff(),
+        )
+    });
+    let (train, held_out) = match &split {
+        Some((fit_rows, validation)) if spec.validation => {
+            (fit_rows.clone(), Some(validation.clone()))
+        }
+        _ => (all_train, None),
     };
     let mut runs = Vec::with_capacity(spec.seeds);
     // The probe starts from the first seed's weights.
@@ -479,20 +496,10 @@ pub fn find(
         }
         _ => None,
     };
-    // Optimizer steps of the run the config describes.
-    let epoch_steps = steps_per_epoch.div_ceil(spec.accumulate.max(1) as u64);
-    let run_steps = config.train.epochs.saturating_mul(epoch_steps);
-    let horizon_steps =
-        lr_find::horizon::horizon_steps(run_steps, epoch_steps, spec.finder.ramp.num_iters);
-    let horizon = match (
-        spec.horizon,
-        agreement.recommended_lr,
-        first_model,
-        horizon_steps,
-    ) {
-        (true, Some(lr), Some(model), Some(steps)) if held > 0 => {
+    let horizon = match (agreement.recommended_lr, first_model, horizon_steps, &split) {
+        (Some(lr), Some(model), Some(steps), Some((fit_rows, validation))) if held > 0 => {
             let input = SweepInput {
-                train: &fit_rows,
+                train: fit_rows,
                 validation: None,
                 task,
                 batch_size,
@@ -504,7 +511,7 @@ pub fn find(
                 run_steps,
                 sweep_steps: spec.finder.ramp.num_iters,
             };
-            let check = check_horizon(&model, config, lr, length, &input, &validation)?;
+            let check = check_horizon(&model, config, lr, length, &input, validation)?;
             agreement.recommended_lr = check.constant.chosen_lr;
             agreement.confidence = check.confidence_after(agreement.confidence);
             Some(check)

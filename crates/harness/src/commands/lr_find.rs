@@ -278,7 +278,7 @@ fn write_config(
     let checked = match &finding.horizon {
         Some(h) => format!(
             "# The LR for this schedule, checked at a horizon of {} steps (the sweep's was {:.3e}).\n",
-            h.constant.steps, h.checked_lr
+            h.length.steps, h.checked_lr
         ),
         None => String::new(),
     };

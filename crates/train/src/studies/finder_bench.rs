@@ -270,32 +270,8 @@ pub struct SetupResult {
     /// The probes of the recommendation, when the finder ran them.
     pub probe: Option<lr_find::ProbeReport>,
     /// The check at a longer horizon, when the finder ran it.
-    pub horizon: Option<HorizonSummary>,
+    pub horizon: Option<crate::lr_find::HorizonCheck>,
     pub grids: Vec<Grid>,
-}
-
-/// What the horizon check did, for the record.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct HorizonSummary {
-    pub checked_lr: f64,
-    pub steps: u64,
-    pub run_steps: u64,
-    pub constant: lr_find::HorizonReport,
-    pub annealed: lr_find::HorizonReport,
-    pub seconds: f64,
-}
-
-impl HorizonSummary {
-    fn of(check: &crate::lr_find::HorizonCheck) -> Self {
-        Self {
-            checked_lr: check.checked_lr,
-            steps: check.constant.steps,
-            run_steps: check.length.run_steps,
-            constant: check.constant.clone(),
-            annealed: check.annealed.clone(),
-            seconds: check.seconds,
-        }
-    }
 }
 
 /// Where and how the benchmark runs.
@@ -399,7 +375,7 @@ pub fn run_setup(
         sweep_seconds: finding.elapsed_seconds,
         sweep: first.map_or_else(Vec::new, |r| r.sweep.points.clone()),
         probe: finding.probe.as_ref().map(|p| p.report.clone()),
-        horizon: finding.horizon.as_ref().map(HorizonSummary::of),
+        horizon: finding.horizon.clone(),
         grids,
     })
 }
