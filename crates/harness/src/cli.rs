@@ -225,13 +225,14 @@ pub fn lr_find_long_about() -> String {
          reporting, the finder checks its answer: {} steps from \
          the starting weights at the recommended LR must show the loss falling and finite, or the \
          LR is halved, up to {} times (--no-probe skips it). When the run of --config (or \
-         --epochs) is at least {} sweeps long, it also checks it at a longer horizon of 1/{} of \
-         the run (at most {} epochs): one-cycle from the starting weights, the LR halved while \
-         the loss on held-out rows at the horizon falls (up to {} times), its best LR going into \
-         a written one-cycle or cosine config; then, from that run's weights, the LR held \
-         constant: kept while the model still learns, else halved while its half holds the loss \
-         more than {}% lower. That constant LR is the recommendation (--no-horizon skips the \
-         check). The model you start from is never \
+         --epochs) is known, it also checks the LR at the run's own length, from the starting \
+         weights, halving it while the loss on held-out rows at the end falls (up to {} times): \
+         on a run at most {} sweeps long, a constant LR over the whole run. On a run at least {} \
+         sweeps long, one-cycle over a horizon of 1/{} of the run (at most {} epochs), its best \
+         LR going into a written one-cycle or cosine config; on one over {} sweeps, then, from \
+         that run's weights, the LR held constant: kept while the model still learns, else \
+         halved while its half holds the loss more than {}% lower. The constant LR checked is \
+         the recommendation (--no-horizon skips the check). The model you start from is never \
          trained: the sweep works on a copy. --write-config turns the finding into a run config \
          for `harness train`; its one-cycle schedule peaks at the recommended LR scaled for the \
          optimizer's momentum ({:.1}× for plain SGD, {:.1}× for momentum 0.9, {:.1}× for Adam).",
@@ -240,10 +241,12 @@ pub fn lr_find_long_about() -> String {
         lr_find::momentum::HEAVY_BALL_FACTOR,
         lr_find::probe::PROBE_STEPS,
         lr_find::probe::MAX_BACK_OFFS,
+        lr_find::horizon::MAX_HALVINGS,
+        lr_find::horizon::WHOLE_RUN_SWEEPS,
         lr_find::horizon::RUNS_PER_SWEEP,
         lr_find::horizon::HORIZON_FRACTION,
         lr_find::horizon::HORIZON_EPOCHS,
-        lr_find::horizon::MAX_HALVINGS,
+        lr_find::horizon::WHOLE_RUN_SWEEPS,
         100.0 * lr_find::horizon::HOLD_MARGIN,
         peak_factor("sgd"),
         peak_factor("momentum"),
@@ -548,11 +551,12 @@ pub struct LrFindArgs {
     #[arg(long)]
     pub no_probe: bool,
 
-    /// Skip the check at a longer horizon. By default, when the run of --config (its [train]
-    /// epochs, or --epochs) is at least 5 sweeps long, the finder trains for a quarter of the
-    /// run (at most 5 epochs): one-cycle from the starting weights, halved while the loss on
-    /// held-out rows improves, then the LR held constant from that run's weights, halved while
-    /// its half holds the loss more than 1% lower.
+    /// Skip the check at the run's horizon. By default, when the run of --config (its [train]
+    /// epochs, or --epochs) is known, the finder trains from the starting weights, halving the
+    /// LR while the loss on held-out rows improves: a constant LR over the whole run when it is
+    /// at most 100 sweeps long; when it is at least 5 sweeps long, one-cycle over a quarter of
+    /// the run (at most 5 epochs), and on runs over 100 sweeps the LR held constant from that
+    /// run's weights, halved while its half holds the loss more than 1% lower.
     #[arg(long)]
     pub no_horizon: bool,
 

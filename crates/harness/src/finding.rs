@@ -92,12 +92,11 @@ pub fn json(finding: &Finding, spec: &FindSpec) -> Value {
             "horizon".into(),
             json!({
                 "checked_lr": h.checked_lr,
-                "steps": h.length.steps,
-                "run_steps": h.length.run_steps,
+                "plan": h.plan,
                 "held_out_rows": h.held_out_rows,
                 "constant": h.constant,
                 "one_cycle": h.annealed,
-                "one_cycle_lr": h.annealed.chosen_lr,
+                "one_cycle_lr": h.annealed_lr(),
                 "seconds": h.seconds,
             }),
         );
@@ -263,15 +262,13 @@ fn horizon_lines(h: &train::lr_find::HorizonCheck) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "horizon check: the run is {} steps, the sweep {:.1}% of it; each LR trained {} steps \
-         from the starting weights, loss on {} held-out rows",
-        h.length.run_steps,
-        100.0 * h.length.sweep_steps as f64 / h.length.run_steps.max(1) as f64,
-        h.length.steps,
+        "horizon check: the run is {} steps, the sweep {:.1}% of it; loss on {} held-out rows",
+        h.plan.run_steps,
+        100.0 * h.plan.sweep_steps as f64 / h.plan.run_steps.max(1) as f64,
         h.held_out_rows
     );
-    for (name, report) in [("constant", &h.constant), ("one-cycle", &h.annealed)] {
-        let tried: Vec<String> = report
+    let tried = |report: &lr_find::HorizonReport| -> String {
+        let runs: Vec<String> = report
             .attempts
             .iter()
             .map(|a| match a.loss {
@@ -280,13 +277,35 @@ fn horizon_lines(h: &train::lr_find::HorizonCheck) -> String {
                 None => format!("{:.3e} → diverged", a.lr),
             })
             .collect();
-        let _ = writeln!(
-            t,
-            "  {name:<9} {}; chosen {}",
-            tried.join(", "),
-            lr_text(report.chosen_lr)
-        );
+        format!("{}; chosen {}", runs.join(", "), lr_text(report.chosen_lr))
+    };
+    match &h.annealed {
+        Some(report) => {
+            let _ = writeln!(
+                t,
+                "  one-cycle {} steps from the starting weights: {}",
+                report.steps,
+                tried(report)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                t,
+                "  one-cycle not checked (the run is under {} sweeps): the sweep's LR",
+                lr_find::horizon::RUNS_PER_SWEEP
+            );
+        }
     }
+    let from = match h.plan.constant {
+        lr_find::ConstantCheck::WholeRun => "the whole run, from the starting weights",
+        lr_find::ConstantCheck::Hold => "held from the best one-cycle run's weights",
+    };
+    let _ = writeln!(
+        t,
+        "  constant  {} steps, {from}: {}",
+        h.constant.steps,
+        tried(&h.constant)
+    );
     if h.constant.chosen_lr.is_some() {
         let _ = writeln!(
             t,
@@ -294,7 +313,7 @@ fn horizon_lines(h: &train::lr_find::HorizonCheck) -> String {
             h.checked_lr
         );
     }
-    if let Some(lr) = h.annealed.chosen_lr {
+    if let Some(lr) = h.annealed_lr() {
         let _ = writeln!(t, "for one-cycle or cosine (--write-config): lr {lr:.3e}");
     }
     let _ = writeln!(

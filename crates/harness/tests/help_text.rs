@@ -213,9 +213,10 @@ fn lr_find_help_describes_the_rule_the_code_applies() {
     assert!(help.contains(&rule), "--help lacks the rule:\n{help}");
     // The checks after the sweep, in the numbers their modules use (the flag's own line too).
     let runs = format!("at least {} sweeps long", lr_find::horizon::RUNS_PER_SWEEP);
+    let whole = format!("at most {} sweeps long", lr_find::horizon::WHOLE_RUN_SWEEPS);
     let margin = format!("more than {}% lower", 100.0 * lr_find::horizon::HOLD_MARGIN);
     let factor = format!("multiplied by {}", lr_find::momentum::HEAVY_BALL_FACTOR);
-    for phrase in [&runs, &margin, &factor] {
+    for phrase in [&runs, &whole, &margin, &factor] {
         assert!(help.contains(phrase.as_str()), "{phrase} missing:\n{help}");
     }
     assert!(
@@ -224,6 +225,10 @@ fn lr_find_help_describes_the_rule_the_code_applies() {
     );
     assert!(
         help.matches(margin.as_str()).count() >= 2,
+        "--no-horizon's help: {help}"
+    );
+    assert!(
+        help.matches(whole.as_str()).count() >= 2,
         "--no-horizon's help: {help}"
     );
     // The rules this help described before: the median of the classic rules, then the middle

@@ -41,6 +41,8 @@ fn the_default_mnist_sweep_runs_on_a_fresh_clone() {
     .unwrap();
     let lrs = json["lrs"].as_array().unwrap();
     assert!(!lrs.is_empty() && lrs.len() <= 20);
+    // --dataset alone gives no run length, so no horizon check.
+    assert!(json.get("horizon").is_none(), "{json}");
     assert_eq!(lrs[0].as_f64(), Some(1e-7));
     for key in ["losses", "smoothed"] {
         assert_eq!(json[key].as_array().unwrap().len(), lrs.len(), "{key}");
@@ -345,8 +347,8 @@ fn no_usable_descent_writes_no_config() {
 
 #[test]
 fn a_long_run_is_checked_at_its_horizon_and_the_written_config_takes_its_lr() {
-    // 100 epochs of 5 steps are 500 steps, over 5 sweeps of 80: the horizon check runs, a
-    // quarter of the run (125 steps) each.
+    // 100 epochs of 5 steps are 500 steps, over 5 sweeps of 80: the one-cycle check runs at a
+    // quarter of the run (125 steps); under 100 sweeps, the constant LR is raced over all 500.
     let dir = tempfile::tempdir().unwrap();
     let written = dir.path().join("found.toml");
     let args = ["--write-config", str_of(&written), "--epochs", "100"];
@@ -356,8 +358,11 @@ fn a_long_run_is_checked_at_its_horizon_and_the_written_config_takes_its_lr() {
     ))
     .unwrap();
     let h = &json["horizon"];
-    assert_eq!(h["steps"], 125, "{h}");
-    assert_eq!(h["run_steps"], 500);
+    assert_eq!(h["plan"]["annealed_steps"], 125, "{h}");
+    assert_eq!(h["plan"]["run_steps"], 500);
+    assert_eq!(h["plan"]["constant"], "whole-run");
+    assert_eq!(h["one_cycle"]["steps"], 125);
+    assert_eq!(h["constant"]["steps"], 500);
     // The recommendation is the constant LR the check chose; one-cycle's goes into the file.
     assert_eq!(json["recommended_lr"], h["constant"]["chosen_lr"]);
     let one_cycle = h["one_cycle_lr"].as_f64().expect("an LR for one-cycle");
@@ -382,7 +387,7 @@ fn a_long_run_is_checked_at_its_horizon_and_the_written_config_takes_its_lr() {
         "{table}"
     );
     assert!(table.contains("--no-horizon skips it"), "{table}");
-    // --no-horizon, or a run too short for it: no check.
+    // --no-horizon: no check.
     let off = sweep(
         dir.path(),
         &[&args[..], &["--format", "json", "--no-horizon"]].concat(),
@@ -393,11 +398,15 @@ fn a_long_run_is_checked_at_its_horizon_and_the_written_config_takes_its_lr() {
             .get("horizon")
             .is_none()
     );
-    let short = sweep(dir.path(), &["--format", "json"]);
-    assert!(
-        serde_json::from_str::<Value>(&short)
-            .unwrap()
-            .get("horizon")
-            .is_none()
-    );
+    // The config's own run (its default epochs, a few steps, under 5 sweeps): only the constant
+    // LR is checked, over the whole run; one-cycle keeps the LR checked.
+    let short: Value = serde_json::from_str(&sweep(dir.path(), &["--format", "json"])).unwrap();
+    let h = &short["horizon"];
+    let run_steps = h["plan"]["run_steps"].as_u64().expect("the run's steps");
+    assert!(run_steps < 5 * 80, "{h}");
+    assert_eq!(h["constant"]["steps"], run_steps, "{h}");
+    assert_eq!(h["plan"]["constant"], "whole-run");
+    assert!(h["one_cycle"].is_null(), "{h}");
+    assert_eq!(h["one_cycle_lr"], h["checked_lr"]);
+    assert_eq!(short["recommended_lr"], h["constant"]["chosen_lr"]);
 }

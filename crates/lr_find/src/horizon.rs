@@ -2,20 +2,38 @@
 //! fall fastest over a short horizon is larger than the one that trains best over a long run.
 //! Over thousands of steps, rare rows with large gradients (the housing data's outlying
 //! districts), the noise floor a constant LR leaves (noisy regression targets) and the slow
-//! build-up of momentum show, and the sweep sees none of them. When the run a user trains is
-//! much longer than the sweep ([`horizon_steps`]), the finder measures at a longer horizon:
-//! from the sweep's starting weights, it trains the recommended LR for the horizon, then its
-//! half, and keeps halving while the held-out loss at the horizon improves ([`race`]). The
-//! training comes in as a closure `lr -> held-out loss at the horizon`, so the rule is tested
-//! on made-up curves.
+//! build-up of momentum show, and the sweep sees none of them. So the finder measures at the
+//! run's own length ([`plan`]):
+//!
+//! - an annealed schedule (one-cycle), when the run is at least [`RUNS_PER_SWEEP`] sweeps long:
+//!   from the sweep's starting weights, trained over a horizon of part of the run at the
+//!   recommended LR, then its half, halving while the held-out loss at the horizon improves
+//!   ([`race`]);
+//! - a constant LR: when the run is at most [`WHOLE_RUN_SWEEPS`] sweeps long, the same race
+//!   over the whole run; on longer runs, the LR held from the weights of the best annealed run
+//!   ([`hold`]).
+//!
+//! The training comes in as a closure `lr -> held-out loss at the horizon`, so the rules are
+//! tested on made-up curves.
 
 use serde::{Deserialize, Serialize};
 
-/// The check runs when the training run has at least this many times the sweep's steps.
-/// Within that, the sweep sees a fair share of the run: on the finder benchmark the sweep's
-/// LR trains one-epoch MNIST runs (4.7 sweeps long at batch 128) within tolerance on most
-/// set-ups (docs/lr-find.md).
+/// The annealed check runs when the training run has at least this many times the sweep's
+/// steps. Within that, the sweep sees a fair share of the run: on the finder benchmark the
+/// sweep's LR trains one-cycle on one-epoch MNIST runs (4.7 sweeps long at batch 128) within
+/// tolerance on every set-up (docs/lr-find.md).
 pub const RUNS_PER_SWEEP: u64 = 5;
+
+/// A constant LR is raced over the whole run when the run has at most this many times the
+/// sweep's steps (10 000 steps by default): the race then costs a few runs of the user's own
+/// length, and no shorter horizon says what a constant LR does at the run's end. A constant LR
+/// never anneals: a smaller one that is behind at an earlier step can still end ahead, and a
+/// larger one whose loss still falls when the sweep ends can stall at its noise floor. Beyond
+/// it, the constant LR is held from annealed weights ([`hold`]), which costs at most a few
+/// horizons of [`HORIZON_EPOCHS`] epochs whatever the run's length. On the finder benchmark
+/// the whole-run race put the constant LR within tolerance on every set-up it ran on but one,
+/// which the held-out loss ranked within 1% (docs/lr-find.md).
+pub const WHOLE_RUN_SWEEPS: u64 = 100;
 
 /// The horizon is at most this fraction of the training run ...
 pub const HORIZON_FRACTION: u64 = 4;
@@ -25,9 +43,9 @@ pub const HORIZON_EPOCHS: u64 = 5;
 /// Halvings tried at most: 2⁸ = 256 times below the sweep's LR.
 pub const MAX_HALVINGS: u32 = 8;
 
-/// The horizon, in optimizer steps, for a run of `run_steps` steps of which an epoch is
-/// `epoch_steps`, after a sweep of `sweep_steps`: `None` when the run is shorter than
-/// [`RUNS_PER_SWEEP`] sweeps; else a [`HORIZON_FRACTION`]th of the run, at most
+/// The horizon of the annealed check, in optimizer steps, for a run of `run_steps` steps of
+/// which an epoch is `epoch_steps`, after a sweep of `sweep_steps`: `None` when the run is
+/// shorter than [`RUNS_PER_SWEEP`] sweeps; else a [`HORIZON_FRACTION`]th of the run, at most
 /// [`HORIZON_EPOCHS`] epochs (of at least a sweep each).
 pub fn horizon_steps(run_steps: u64, epoch_steps: u64, sweep_steps: u64) -> Option<u64> {
     if sweep_steps == 0 || run_steps < RUNS_PER_SWEEP.saturating_mul(sweep_steps) {
@@ -35,6 +53,62 @@ pub fn horizon_steps(run_steps: u64, epoch_steps: u64, sweep_steps: u64) -> Opti
     }
     let most = HORIZON_EPOCHS.saturating_mul(epoch_steps.max(sweep_steps));
     Some((run_steps / HORIZON_FRACTION).min(most).max(1))
+}
+
+/// How the constant LR is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConstantCheck {
+    /// Raced over the whole run from the starting weights ([`race`]).
+    WholeRun,
+    /// Held for the annealed check's horizon from the weights of its best run ([`hold`]).
+    Hold,
+}
+
+/// What a horizon check trains, in optimizer steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HorizonPlan {
+    /// The run the LR is for.
+    pub run_steps: u64,
+    /// The sweep.
+    pub sweep_steps: u64,
+    /// Each one-cycle run of the annealed check ([`horizon_steps`]); `None`: the run is too
+    /// short for it, and the sweep's LR stands for annealed schedules.
+    pub annealed_steps: Option<u64>,
+    pub constant: ConstantCheck,
+}
+
+impl HorizonPlan {
+    /// Each run of the constant check: the whole run, or the annealed check's horizon.
+    pub fn constant_steps(&self) -> u64 {
+        match self.constant {
+            ConstantCheck::WholeRun => self.run_steps,
+            ConstantCheck::Hold => self.annealed_steps.unwrap_or(self.run_steps),
+        }
+    }
+}
+
+/// The checks for a run of `run_steps` optimizer steps, `epoch_steps` to an epoch, after a
+/// sweep of `sweep_steps`: the constant LR over the whole run when it is at most
+/// [`WHOLE_RUN_SWEEPS`] sweeps, else held at the horizon of [`horizon_steps`], which the
+/// annealed check also trains when the run is at least [`RUNS_PER_SWEEP`] sweeps. `None` for
+/// an empty run or sweep.
+pub fn plan(run_steps: u64, epoch_steps: u64, sweep_steps: u64) -> Option<HorizonPlan> {
+    if run_steps == 0 || sweep_steps == 0 {
+        return None;
+    }
+    let annealed_steps = horizon_steps(run_steps, epoch_steps, sweep_steps);
+    let constant = if run_steps <= WHOLE_RUN_SWEEPS.saturating_mul(sweep_steps) {
+        ConstantCheck::WholeRun
+    } else {
+        ConstantCheck::Hold
+    };
+    Some(HorizonPlan {
+        run_steps,
+        sweep_steps,
+        annealed_steps,
+        constant,
+    })
 }
 
 /// One LR trained for the horizon.
@@ -182,6 +256,42 @@ mod tests {
         // ... at most 5 sweeps.
         assert_eq!(horizon_steps(4000, 25, 100), Some(500));
         assert_eq!(horizon_steps(500, 25, 0), None);
+    }
+
+    #[test]
+    fn short_runs_race_the_constant_lr_over_the_whole_run() {
+        // One epoch of MNIST at batch 512 (118 steps): no annealed check, the constant LR raced
+        // over the 118 steps.
+        let p = plan(118, 118, 100).unwrap();
+        assert_eq!(p.annealed_steps, None);
+        assert_eq!(p.constant, ConstantCheck::WholeRun);
+        assert_eq!(p.constant_steps(), 118);
+        // 20 epochs of 25 steps (500): both; the constant LR over all 500 steps.
+        let p = plan(500, 25, 100).unwrap();
+        assert_eq!(p.annealed_steps, Some(125));
+        assert_eq!(
+            (p.constant, p.constant_steps()),
+            (ConstantCheck::WholeRun, 500)
+        );
+        // The longest run raced whole is 100 sweeps; one step more is held at the horizon.
+        let p = plan(10_000, 500, 100).unwrap();
+        assert_eq!(
+            (p.constant, p.constant_steps()),
+            (ConstantCheck::WholeRun, 10_000)
+        );
+        let p = plan(10_001, 10_001, 100).unwrap();
+        assert_eq!(
+            (p.constant, p.constant_steps()),
+            (ConstantCheck::Hold, 2500)
+        );
+        // Housing for 20 epochs of 516 steps: held for 5 epochs.
+        let p = plan(20 * 516, 516, 100).unwrap();
+        assert_eq!(
+            (p.constant, p.constant_steps()),
+            (ConstantCheck::Hold, 2580)
+        );
+        assert_eq!(plan(0, 10, 100), None);
+        assert_eq!(plan(500, 25, 0), None);
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub mod sweep;
 
 pub use analysis::{Analysis, analyze_seeds};
 pub use consensus::{Confidence, Consensus, Remedy, SeedAgreement, agree_across_seeds, consensus};
-pub use horizon::{Attempt, HorizonReport};
+pub use horizon::{Attempt, ConstantCheck, HorizonPlan, HorizonReport};
 pub use module::{RangeTest, RangeTestError};
 pub use probe::{Probe, ProbeReport};
 pub use smooth::{SmoothedLoss, smooth};

@@ -17,8 +17,8 @@ use crate::torch_optim::ScheduledOptimizer;
 use burn::tensor::Tensor;
 use data::spec::{DataSpec, DatasetName, prepare};
 use lr_find::{
-    Confidence, Consensus, FinderConfig, HorizonReport, ProbeReport, RangeTest, RangeTestError,
-    SeedAgreement, Suggestions, Sweep, agree_across_seeds,
+    Confidence, Consensus, ConstantCheck, FinderConfig, HorizonPlan, HorizonReport, ProbeReport,
+    RangeTest, RangeTestError, SeedAgreement, Suggestions, Sweep, agree_across_seeds,
 };
 use models::batch::Batch;
 use models::batch::DeviceData;
@@ -160,35 +160,35 @@ pub struct ProbedRecommendation {
     pub seconds: f64,
 }
 
-/// The check of the recommendation at a longer horizon ([`lr_find::horizon::race`]), from the
+/// The check of the recommendation at the run's horizon ([`lr_find::horizon::plan`]), from the
 /// first seed's starting weights, on the training rows less the held-out ones.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HorizonCheck {
     /// The LR checked: the sweep's recommendation, after its probe.
     pub checked_lr: f64,
-    pub length: HorizonLength,
-    /// The LR held constant for the horizon, from the weights of the best annealed run.
+    /// What was trained, in optimizer steps.
+    pub plan: HorizonPlan,
+    /// The constant LR: raced over the whole run from the starting weights, or held for the
+    /// horizon from the weights of the best annealed run ([`HorizonPlan::constant`]).
     pub constant: HorizonReport,
     /// The one-cycle schedule of [`Plan::OneCycle`] over the horizon from the starting weights,
-    /// on the recommendation's scale (`max_lr` = LR × [`one_cycle_factor`]).
-    pub annealed: HorizonReport,
+    /// on the recommendation's scale (`max_lr` = LR × [`one_cycle_factor`]); `None` when the run
+    /// is too short for it (the checked LR stands).
+    pub annealed: Option<HorizonReport>,
     /// Rows the losses at the horizon were read on.
     pub held_out_rows: usize,
     pub seconds: f64,
 }
 
-/// The lengths a horizon check works with, in optimizer steps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct HorizonLength {
-    /// Each LR's training ([`lr_find::horizon::horizon_steps`]).
-    pub steps: u64,
-    /// The run the config describes.
-    pub run_steps: u64,
-    /// The sweep.
-    pub sweep_steps: u64,
-}
-
 impl HorizonCheck {
+    /// The LR for annealed schedules (one-cycle, cosine): the annealed check's choice, or the
+    /// LR checked when the run was too short for that check.
+    pub fn annealed_lr(&self) -> Option<f64> {
+        self.annealed
+            .as_ref()
+            .map_or(Some(self.checked_lr), |a| a.chosen_lr)
+    }
+
     /// The confidence a recommendation of confidence `swept` keeps: none when no constant LR
     /// trains to the horizon; at most medium when either LR lies more than one halving below
     /// the one checked (the sweep was misleading for this run); else `swept`.
@@ -196,7 +196,7 @@ impl HorizonCheck {
         let moved = |lr: Option<f64>| lr.is_some_and(|lr| self.checked_lr / lr > 2.5);
         if self.constant.chosen_lr.is_none() {
             Confidence::None
-        } else if moved(self.constant.chosen_lr) || moved(self.annealed.chosen_lr) {
+        } else if moved(self.constant.chosen_lr) || moved(self.annealed_lr()) {
             swept.min(Confidence::Medium)
         } else {
             swept
@@ -210,7 +210,7 @@ impl Finding {
     pub fn lr_for(&self, plan: Plan) -> Option<f64> {
         match (&self.horizon, plan) {
             (Some(h), Plan::Constant) => h.constant.chosen_lr,
-            (Some(h), Plan::OneCycle | Plan::Cosine) => h.annealed.chosen_lr,
+            (Some(h), Plan::OneCycle | Plan::Cosine) => h.annealed_lr(),
             (None, _) => self.agreement.recommended_lr,
         }
     }
@@ -318,10 +318,10 @@ pub fn horizon_run(
     Ok(loss.is_finite().then(|| (loss, trainer.into_model())))
 }
 
-/// Runs both horizon checks of `lr`: the one-cycle schedule over the horizon at `lr` ×
-/// [`one_cycle_factor`] from the starting weights ([`lr_find::horizon::race`]), then, from the
-/// weights of its best run, the LR held constant ([`lr_find::horizon::hold`]) from the
-/// annealed LR down.
+/// Runs the horizon checks of `lr` that `plan` asks for: the one-cycle schedule over the horizon
+/// at `lr` × [`one_cycle_factor`] from the starting weights ([`lr_find::horizon::race`]); then
+/// the constant LR, raced the same way over the whole run, or held from the weights of the best
+/// one-cycle run ([`lr_find::horizon::hold`]) from the annealed LR down.
 ///
 /// # Errors
 /// A schedule the settings reject.
@@ -329,32 +329,38 @@ pub fn check_horizon(
     model: &Model,
     base: &RunConfig,
     lr: f64,
-    length: HorizonLength,
+    plan: HorizonPlan,
     input: &SweepInput<'_>,
     held_out: &DeviceData,
 ) -> Result<HorizonCheck, RunError> {
     let started = Instant::now();
-    let steps = length.steps;
     let factor = one_cycle_factor(&base.optimizer);
     let mut settled: Option<(f64, Model)> = None;
-    let annealed = lr_find::horizon::race(steps, lr, |at| {
-        let schedule = OneCycleConfig::new(at * factor, steps).into();
-        let run = horizon_run(model, base, schedule, steps, input, held_out)?;
-        Ok::<_, RunError>(run.map(|(loss, trained)| {
-            if settled.as_ref().is_none_or(|(best, _)| loss < *best) {
-                settled = Some((loss, trained));
-            }
-            loss
-        }))
-    })?;
-    let constant = match (&settled, annealed.chosen_lr) {
-        (Some((loss, weights)), Some(from)) => lr_find::horizon::hold(steps, from, *loss, |at| {
-            let schedule = ConstantConfig::new(at).into();
-            Ok::<_, RunError>(
-                horizon_run(weights, base, schedule, steps, input, held_out)?.map(|(l, _)| l),
-            )
-        })?,
-        _ => HorizonReport {
+    let annealed = match plan.annealed_steps {
+        Some(steps) => Some(lr_find::horizon::race(steps, lr, |at| {
+            let schedule = OneCycleConfig::new(at * factor, steps).into();
+            let run = horizon_run(model, base, schedule, steps, input, held_out)?;
+            Ok::<_, RunError>(run.map(|(loss, trained)| {
+                if settled.as_ref().is_none_or(|(best, _)| loss < *best) {
+                    settled = Some((loss, trained));
+                }
+                loss
+            }))
+        })?),
+        None => None,
+    };
+    let steps = plan.constant_steps();
+    let held = |from: &Model, at: f64| {
+        let schedule = ConstantConfig::new(at).into();
+        Ok::<_, RunError>(horizon_run(from, base, schedule, steps, input, held_out)?.map(|r| r.0))
+    };
+    let annealed_lr = annealed.as_ref().and_then(|a| a.chosen_lr);
+    let constant = match (plan.constant, &settled, annealed_lr) {
+        (ConstantCheck::WholeRun, _, _) => lr_find::horizon::race(steps, lr, |at| held(model, at))?,
+        (ConstantCheck::Hold, Some((loss, weights)), Some(from)) => {
+            lr_find::horizon::hold(steps, from, *loss, |at| held(weights, at))?
+        }
+        (ConstantCheck::Hold, ..) => HorizonReport {
             steps,
             attempts: Vec::new(),
             chosen_lr: None,
@@ -362,7 +368,7 @@ pub fn check_horizon(
     };
     Ok(HorizonCheck {
         checked_lr: lr,
-        length,
+        plan,
         constant,
         annealed,
         held_out_rows: held_out.len(),
@@ -406,11 +412,9 @@ pub fn find(
     // Optimizer steps of the run the config describes, and the horizon it is checked at.
     let epoch_steps = steps_per_epoch.div_ceil(spec.accumulate.max(1) as u64);
     let run_steps = config.train.epochs.saturating_mul(epoch_steps);
-    let horizon_steps = spec
+    let horizon_plan = spec
         .horizon
-        .then(|| {
-            lr_find::horizon::horizon_steps(run_steps, epoch_steps, spec.finder.ramp.num_iters)
-        })
+        .then(|| lr_find::horizon::plan(run_steps, epoch_steps, spec.finder.ramp.num_iters))
         .flatten();
     // The last rows of the training part (shuffled: the split of tabular data is seeded, and
     // MNIST's files are not in label order) are held out: with --val the sweep reads its loss
@@ -418,7 +422,7 @@ pub fn find(
     // the rows, made only when one of them reads them.
     let n = all_train.len();
     let held = (n / 10).clamp(1, VALIDATION_ROWS).min(n.saturating_sub(1));
-    let split = (spec.validation || horizon_steps.is_some()).then(|| {
+    let split = (spec.validation || horizon_plan.is_some()).then(|| {
         (
             all_train.part(0, n - held),
             all_train.part(n - held, n).without_autodiff(),
@@ -496,8 +500,8 @@ pub fn find(
         }
         _ => None,
     };
-    let horizon = match (agreement.recommended_lr, first_model, horizon_steps, &split) {
-        (Some(lr), Some(model), Some(steps), Some((fit_rows, validation))) if held > 0 => {
+    let horizon = match (agreement.recommended_lr, first_model, horizon_plan, &split) {
+        (Some(lr), Some(model), Some(plan), Some((fit_rows, validation))) if held > 0 => {
             let input = SweepInput {
                 train: fit_rows,
                 validation: None,
@@ -506,12 +510,7 @@ pub fn find(
                 accumulate: spec.accumulate,
                 seed: config.train.seed,
             };
-            let length = HorizonLength {
-                steps,
-                run_steps,
-                sweep_steps: spec.finder.ramp.num_iters,
-            };
-            let check = check_horizon(&model, config, lr, length, &input, validation)?;
+            let check = check_horizon(&model, config, lr, plan, &input, validation)?;
             agreement.recommended_lr = check.constant.chosen_lr;
             agreement.confidence = check.confidence_after(agreement.confidence);
             Some(check)

@@ -6,15 +6,15 @@ use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::{Tensor, TensorData};
 use data::spec::prepare;
-use lr_find::{Confidence, FinderConfig, StopReason};
+use lr_find::{Confidence, ConstantCheck, FinderConfig, HorizonPlan, StopReason};
 use models::batch::DeviceData;
 use models::{Model, Task};
 use schedules::kinds::lr_range::{LrRangeConfig, RampMode};
 use train::backend::Backend;
 use train::config::RunConfig;
 use train::lr_find::{
-    FindSpec, HorizonLength, Plan, SweepInput, apply_probe, check_horizon, config_with, find,
-    probe_model, sweep_model,
+    FindSpec, Plan, SweepInput, apply_probe, check_horizon, config_with, find, probe_model,
+    sweep_model,
 };
 
 /// Linear regression on 400 synthetic rows, plain SGD, batch 64 (the file says more).
@@ -266,24 +266,23 @@ fn the_probe_confirms_a_stable_recommendation_and_backs_off_from_a_divergent_one
 
 #[test]
 fn the_horizon_check_runs_for_long_runs_and_halves_from_a_divergent_lr() {
-    // 40 epochs of the fixture's 5 steps are 200 steps, 5 sweeps of 40: the check runs, with
-    // a horizon of a quarter of the run; at 20 epochs it does not.
+    // 1000 epochs of the fixture's 5 steps are 5000 steps, over 100 sweeps of 40: the one-cycle
+    // check runs with a horizon of 5 sweeps (the epoch is shorter than the sweep), and the
+    // constant LR is held from the weights of its best run.
     let mut long = spec(40);
     long.horizon = true;
-    long.base.train.epochs = 40;
+    long.base.train.epochs = 1000;
     let f = run(&long);
     let h = f.horizon.as_ref().expect("a run 5 sweeps long is checked");
-    assert_eq!(h.length.steps, 50);
-    assert_eq!(h.length.run_steps, 40 * f.steps_per_epoch);
+    assert_eq!(h.plan.run_steps, 1000 * f.steps_per_epoch);
+    assert_eq!(h.plan.annealed_steps, Some(200));
+    assert_eq!(
+        (h.plan.constant, h.constant.steps),
+        (ConstantCheck::Hold, 200)
+    );
     // The annealed LR is the attempt with the lowest held-out loss, after at least one halving.
-    let a = &h.annealed;
-    let best = a
-        .attempts
-        .iter()
-        .filter_map(|a| a.loss.map(|l| (a.lr, l)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(lr, _)| lr);
-    assert_eq!(a.chosen_lr, best, "{:?}", a.attempts);
+    let a = h.annealed.as_ref().expect("the one-cycle check");
+    assert_eq!(a.chosen_lr, lowest(a), "{:?}", a.attempts);
     assert!(a.attempts.len() >= 2, "at least one halving is tried");
     // The constant LR starts there and only goes down; the headline carries it.
     let c = &h.constant;
@@ -291,11 +290,42 @@ fn the_horizon_check_runs_for_long_runs_and_halves_from_a_divergent_lr() {
     assert!(c.chosen_lr.unwrap() <= a.chosen_lr.unwrap(), "{c:?}");
     assert_eq!(f.agreement.recommended_lr, h.constant.chosen_lr);
     assert_eq!(f.lr_for(Plan::Constant), h.constant.chosen_lr);
-    assert_eq!(f.lr_for(Plan::OneCycle), h.annealed.chosen_lr);
-    assert_eq!(f.lr_for(Plan::Cosine), h.annealed.chosen_lr);
+    assert_eq!(f.lr_for(Plan::OneCycle), a.chosen_lr);
+    assert_eq!(f.lr_for(Plan::Cosine), a.chosen_lr);
+
+    // 40 epochs (200 steps, 5 sweeps): one-cycle at a horizon of 50 steps; the constant LR
+    // raced over all 200 from the starting weights, from the LR checked down, lowest loss wins.
+    let mut medium = long.clone();
+    medium.base.train.epochs = 40;
+    let f = run(&medium);
+    let h = f.horizon.as_ref().expect("a run 5 sweeps long is checked");
+    assert_eq!(h.plan.annealed_steps, Some(50));
+    assert_eq!(h.plan.constant, ConstantCheck::WholeRun);
+    assert_eq!(h.constant.steps, 200);
+    assert_eq!(h.constant.attempts[0].lr, h.checked_lr);
+    assert_eq!(
+        h.constant.chosen_lr,
+        lowest(&h.constant),
+        "{:?}",
+        h.constant
+    );
+    assert_eq!(f.agreement.recommended_lr, h.constant.chosen_lr);
+
+    // 20 epochs (100 steps, 2.5 sweeps): only the constant race; annealed schedules take the
+    // LR checked.
     let mut short = long.clone();
     short.base.train.epochs = 20;
-    assert!(run(&short).horizon.is_none());
+    let f = run(&short);
+    let h = f
+        .horizon
+        .as_ref()
+        .expect("a short run's constant LR is checked");
+    assert_eq!((h.plan.annealed_steps, h.annealed.as_ref()), (None, None));
+    assert_eq!(h.constant.steps, 100);
+    assert_eq!(f.lr_for(Plan::OneCycle), Some(h.checked_lr));
+    assert_eq!(f.lr_for(Plan::Constant), h.constant.chosen_lr);
+    long.horizon = false;
+    assert!(run(&long).horizon.is_none());
 
     // From 8, past 2 / λ_max, the runs blow up and the check halves down to an LR that trains.
     let _guard = exclusive();
@@ -309,16 +339,17 @@ fn the_horizon_check_runs_for_long_runs_and_halves_from_a_divergent_lr() {
     );
     let model = Model::init(&config.model, 3, Task::Regression, 1, &device).unwrap();
     let input = regression_input(&train);
-    let length = HorizonLength {
-        steps: 40,
+    let plan = HorizonPlan {
         run_steps: 400,
         sweep_steps: 40,
+        annealed_steps: Some(40),
+        constant: ConstantCheck::Hold,
     };
-    let check = check_horizon(&model, &config, 8.0, length, &input, &held_out).unwrap();
-    let first = check.annealed.attempts[0].loss;
-    assert!(first.is_none_or(|l| l > 1e6), "{:?}", check.annealed);
-    let annealed = check.annealed.chosen_lr.expect("a halving that trains");
-    assert!(annealed <= 2.0, "{:?}", check.annealed);
+    let check = check_horizon(&model, &config, 8.0, plan, &input, &held_out).unwrap();
+    let a = check.annealed.as_ref().expect("the one-cycle check");
+    assert!(a.attempts[0].loss.is_none_or(|l| l > 1e6), "{a:?}");
+    let annealed = a.chosen_lr.expect("a halving that trains");
+    assert!(annealed <= 2.0, "{a:?}");
     // The constant LR starts where the annealed one ended, from its weights, and goes no higher.
     assert_eq!(check.constant.attempts[0].lr, annealed);
     let chosen = check.constant.chosen_lr.expect("the annealed LR trains");
@@ -326,4 +357,14 @@ fn the_horizon_check_runs_for_long_runs_and_halves_from_a_divergent_lr() {
     assert_eq!(check.held_out_rows, all.len() - 280);
     // The sweep's confidence does not survive a move of more than one halving.
     assert_eq!(check.confidence_after(Confidence::High), Confidence::Medium);
+}
+
+/// The LR of a check's lowest held-out loss.
+fn lowest(report: &lr_find::HorizonReport) -> Option<f64> {
+    report
+        .attempts
+        .iter()
+        .filter_map(|a| a.loss.map(|l| (a.lr, l)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(lr, _)| lr)
 }

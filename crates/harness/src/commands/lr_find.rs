@@ -275,13 +275,21 @@ fn write_config(
          again with --epochs N\n# rather than `harness train --epochs`.\n"
             .to_string()
     };
-    let checked = match &finding.horizon {
-        Some(h) => format!(
-            "# The LR for this schedule, checked at a horizon of {} steps (the sweep's was {:.3e}).\n",
-            h.length.steps, h.checked_lr
-        ),
-        None => String::new(),
-    };
+    let checked = finding
+        .horizon
+        .as_ref()
+        .and_then(|h| {
+            let steps = match plan {
+                Plan::Constant => Some(h.constant.steps),
+                Plan::OneCycle | Plan::Cosine => h.annealed.as_ref().map(|a| a.steps),
+            }?;
+            Some(format!(
+                "# The LR for this schedule, checked at a horizon of {steps} steps (the sweep's \
+                 was {:.3e}).\n",
+                h.checked_lr
+            ))
+        })
+        .unwrap_or_default();
     let header = format!(
         "# Written by `harness lr-find`: recommended LR {lr:.3e} (confidence {}), {} on {}.\n{checked}\
          # {epochs} epochs × {steps_per_epoch} steps per epoch = {} optimizer steps.\n{peak}{sized}",
