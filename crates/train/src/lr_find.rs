@@ -354,8 +354,10 @@ pub fn check_horizon(
         let schedule = ConstantConfig::new(at).into();
         Ok::<_, RunError>(horizon_run(from, base, schedule, steps, input, held_out)?.map(|r| r.0))
     };
-    let annealed_lr = annealed.as_ref().and_then(|a| a.chosen_lr);
-    let constant = match (plan.constant, &settled, annealed_lr) {
+    // The hold starts from what the one-cycle race chose (no fallback to the LR checked: without
+    // a one-cycle run that trained there are no weights to hold).
+    let annealed_choice = annealed.as_ref().and_then(|a| a.chosen_lr);
+    let constant = match (plan.constant, &settled, annealed_choice) {
         (ConstantCheck::WholeRun, _, _) => lr_find::horizon::race(steps, lr, |at| held(model, at))?,
         (ConstantCheck::Hold, Some((loss, weights)), Some(from)) => {
             lr_find::horizon::hold(steps, from, *loss, |at| held(weights, at))?
