@@ -14,14 +14,15 @@
 # median training samples/s of the rounds, the ratio harness / PyTorch, and the fraction of
 # the CPU's peak FLOP/s each side reaches. FLOPs per training sample of the 784-H-10 MLP:
 # 4·784·H (forward and weight gradient of the first layer; no input gradient) + 6·10·H (the
-# second layer's three products). Peak: threads × clock × 32 single-precision FLOPs a cycle (two
-# 256-bit FMA units, AVX2; the clock from lscpu's max MHz, else /proc/cpuinfo), or
-# --peak-gflops. A backend other than flex needs its feature (cpu: the offline LLVM,
+# second layer's three products). Peak: measured on the same threads by scripts/peak-flops.c
+# (chains of fused multiply-adds on the widest vectors the CPU has, at the clock it really runs;
+# compiled with cc), else threads × lscpu's max MHz × 32 single-precision FLOPs a cycle (two
+# 256-bit FMA units), or --peak-gflops. A backend other than flex needs its feature (cpu: the offline LLVM,
 # scripts/offline-llvm.sh); the release build takes every backend named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BATCHES=64,128,512,2048 STEPS=200 BACKEND=flex THREADS=$(nproc)
-GRID=0 BACKENDS=flex HIDDEN=128,1024,4096 ROUNDS=3 PEAK="" BATCHES_SET=0 STEPS_SET=0
+GRID=0 BACKENDS=flex HIDDEN=128,1024,4096 ROUNDS=3 PEAK="" PEAK_HOW="--peak-gflops" BATCHES_SET=0 STEPS_SET=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --batch-sizes) BATCHES=$2; BATCHES_SET=1; shift 2 ;;
@@ -51,7 +52,13 @@ if [ "$GRID" = 1 ]; then
     features=$(echo "$BACKENDS" | tr ',' '\n' | { grep -v -x -e flex -e ndarray || true; } | paste -sd, -)
     case ",$features," in *,cpu,*|*,cuda,*) bash scripts/offline-llvm.sh ;; esac
     cargo build --release --quiet -p harness ${features:+--features "$features"}
+    if [ -z "$PEAK" ] && command -v cc >/dev/null \
+        && cc -O2 -march=native -pthread scripts/peak-flops.c -o "$TMP/peak-flops" 2>/dev/null; then
+        PEAK=$("$TMP/peak-flops" "$THREADS")
+        PEAK_HOW="measured by scripts/peak-flops.c"
+    fi
     if [ -z "$PEAK" ]; then
+        PEAK_HOW="threads x max MHz x 32"
         mhz=$(lscpu 2>/dev/null | awk -F: '/^CPU max MHz/ {gsub(/ /, "", $2); print $2; exit}')
         [ -n "$mhz" ] || mhz=$(awk -F: '/^cpu MHz/ {gsub(/ /, "", $2); print $2; exit}' /proc/cpuinfo)
         PEAK=$(echo "$THREADS * $mhz * 32 / 1000" | bc -l)
@@ -74,9 +81,9 @@ if [ "$GRID" = 1 ]; then
             echo "round $round/$ROUNDS, hidden $h done" >&2
         done
     done
-    python3 - "$TMP" "$PEAK" <<'PY'
+    python3 - "$TMP" "$PEAK" "$PEAK_HOW" <<'PY'
 import glob, json, statistics, sys
-tmp, peak = sys.argv[1], float(sys.argv[2])
+tmp, peak, peak_how = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 runs = {}
 machine = None
 for path in glob.glob(f"{tmp}/*.json"):
@@ -88,7 +95,7 @@ for path in glob.glob(f"{tmp}/*.json"):
 sides = sorted({k[0] for k in runs} - {"pytorch"})
 sizes = sorted({(k[1], k[2]) for k in runs})
 if machine:
-    print(f"{machine['cpu']}, {machine['cores']} cores, {machine['threads']} threads; peak {peak:.0f} GFLOP/s")
+    print(f"{machine['cpu']}, {machine['cores']} cores, {machine['threads']} threads; peak {peak:.0f} GFLOP/s ({peak_how})")
 print("medians of the rounds; FLOP/s as a fraction of that peak\n")
 head = ["hidden", "batch"] + [f"{s} samples/s" for s in sides] + ["PyTorch samples/s"] \
     + [f"{s} / PyTorch" for s in sides] + [f"{s} % peak" for s in sides] + ["PyTorch % peak"]
