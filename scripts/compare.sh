@@ -17,8 +17,8 @@
 # second layer's three products). Peak: measured on the same threads by scripts/peak-flops.c
 # (chains of fused multiply-adds on the widest vectors the CPU has, at the clock it really runs;
 # compiled with cc), else threads × lscpu's max MHz × 32 single-precision FLOPs a cycle (two
-# 256-bit FMA units), or --peak-gflops. A backend other than flex needs its feature (cpu: the offline LLVM,
-# scripts/offline-llvm.sh); the release build takes every backend named.
+# 256-bit FMA units), or --peak-gflops. A backend other than flex needs its feature (cpu: the
+# offline LLVM, scripts/offline-llvm.sh); the release build takes every backend named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BATCHES=64,128,512,2048 STEPS=200 BACKEND=flex THREADS=$(nproc)
